@@ -1,0 +1,1 @@
+"""Annotations, accounts, sources, claims and reviews: the product's domain."""

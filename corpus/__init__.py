@@ -1,0 +1,1 @@
+"""Documents: import, canonical text and blocks, versions, the search index."""

@@ -1,0 +1,9 @@
+"""The JSON API blueprint (/api)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from reader.api import documents, me  # noqa: E402, F401  (registers the routes)

@@ -1,0 +1,168 @@
+"""The `reader` console commands: thin click wrappers over the services."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from annotations.accounts import ROLES, parse_credentials
+from annotations.errors import AnnotationsError
+from corpus.errors import CorpusError
+from corpus.importer import ImportOutcome
+from corpus.shipped import shipped_documents
+from reader.config import describe
+from reader.extensions import db
+from reader.migrate import upgrade_database
+from reader.wiring import services
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Turn domain errors into a one-line `Error: ...` and exit status 1."""
+    try:
+        yield
+    except (CorpusError, AnnotationsError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _report(outcome: ImportOutcome) -> str:
+    words = {
+        "created": "imported",
+        "new-version": "imported as a new version",
+        "unchanged": "unchanged, kept",
+    }
+    return f"{outcome.document_id}: {words[outcome.status]} (version {outcome.version})"
+
+
+def import_shipped() -> list[ImportOutcome]:
+    """Import every shipped document; unchanged ones are left as they are."""
+    outcomes = []
+    with db.transaction():
+        for shipped in shipped_documents():
+            outcomes.append(
+                services().importer.import_bytes(
+                    shipped.data, shipped.filename, shipped.document_id, by="shipped corpus"
+                )
+            )
+    return outcomes
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Migrate the database and import the shipped corpus (safe to repeat)."""
+    upgrade_database(db.engine)
+    with one_line_errors():
+        for outcome in import_shipped():
+            click.echo(_report(outcome))
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target Alembic revision.")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    upgrade_database(db.engine, revision)
+    click.echo(f"database at revision {revision}")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--id", "doc_id", help="Document id (a slug); defaults to the file name.")
+@click.option("--title", help="Title to use instead of the one found in the text.")
+@with_appcontext
+def import_command(path: Path, doc_id: str | None, title: str | None) -> None:
+    """Import a .txt, .md or .html document (a changed file under the same id adds a version)."""
+    with one_line_errors(), db.transaction():
+        outcome = services().importer.import_path(path, doc_id, title, by="cli")
+    click.echo(_report(outcome))
+
+
+@click.group("user")
+def user_group() -> None:
+    """User accounts."""
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@with_appcontext
+def user_add(name: str, role: str) -> None:
+    """Create user NAME; the password is read from standard input."""
+    with one_line_errors():
+        creds = parse_credentials(name, _read_password())
+        with db.transaction():
+            user = services().accounts.add_user(creds, role)
+    click.echo(f"created {user.role} {user.username}")
+
+
+@click.group("token")
+def token_group() -> None:
+    """API tokens."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@with_appcontext
+def token_create(name: str) -> None:
+    """Print a new API token for user NAME (shown once; stored hashed)."""
+    with one_line_errors(), db.transaction():
+        token = services().accounts.create_token(name)
+    click.echo(token)
+
+
+@click.command("config")
+@with_appcontext
+def config_command() -> None:
+    """Print the effective settings (secrets hidden)."""
+    click.echo(describe(current_app.config))
+
+
+COMMANDS: list[Callable[..., Any]] = [
+    init_command,
+    db_group,
+    import_command,
+    user_group,
+    token_group,
+    config_command,
+]
+
+
+def init_app(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    for command in COMMANDS:
+        app.cli.add_command(command)  # type: ignore[arg-type]
+
+
+def _create() -> Flask:
+    from reader import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="reader",
+    create_app=_create,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Annotated Reader: import documents, manage users and tokens, serve the app.",
+)

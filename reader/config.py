@@ -1,0 +1,78 @@
+"""Configuration: defaults, then instance/config.py, then READER_* variables, then test_config."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from flask import Flask
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+DEFAULTS: dict[str, Any] = {
+    # "production" refuses the development secret key; `make run` sets READER_ENV=development.
+    "ENV_NAME": "production",
+    "SECRET_KEY": DEV_SECRET_KEY,
+    # Defaults to a SQLite file in the instance folder; PostgreSQL: postgresql+psycopg://...
+    "DATABASE_URL": None,
+    "MAX_IMPORT_BYTES": 5_000_000,
+    "MAX_CONTENT_LENGTH": 6_000_000,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+# Keys read from READER_<KEY> environment variables, with the type to parse them as.
+ENV_KEYS: dict[str, type] = {
+    "ENV_NAME": str,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "MAX_IMPORT_BYTES": int,
+    "MAX_CONTENT_LENGTH": int,
+    "SESSION_COOKIE_SECURE": bool,
+}
+
+
+def _parse(kind: type, raw: str) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind is int:
+        return int(raw)
+    return raw
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config in precedence order and check it is safe to run."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, kind in ENV_KEYS.items():
+        raw = os.environ.get(f"READER_{key}")
+        if raw is not None:
+            try:
+                app.config[key] = _parse(kind, raw)
+            except ValueError:
+                raise RuntimeError(f"READER_{key}={raw!r} is not a valid {kind.__name__}") from None
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(
+            app.instance_path, "reader.sqlite3"
+        )
+    check_config(app.config)
+
+
+def check_config(config: dict[str, Any]) -> None:
+    """Fail fast on configuration that is unsafe outside development and tests."""
+    relaxed = config.get("TESTING") or config.get("ENV_NAME") == "development"
+    if not relaxed and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError(
+            "READER_SECRET_KEY must be set to a long random value in production "
+            "(or set READER_ENV_NAME=development for a local run)"
+        )
+
+
+def describe(config: dict[str, Any]) -> str:
+    """Return the effective non-secret settings as JSON (for `reader config`)."""
+    shown = {k: config.get(k) for k in ENV_KEYS if k != "SECRET_KEY"}
+    return json.dumps(shown, indent=2, default=str)
