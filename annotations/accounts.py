@@ -36,6 +36,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="member")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The visibility (and group) last chosen for a non-highlight annotation: the next default.
+    last_visibility: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    last_group_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all")
 
     # The session-login protocol (is_authenticated, is_active, get_id), by duck typing.

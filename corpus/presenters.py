@@ -37,6 +37,7 @@ class ReadingView:
     passages: list[Passage]
     toc: list[Passage]
     word_count: int
+    title_passage: Passage | None = None
 
     @property
     def reading_minutes(self) -> int:
@@ -71,6 +72,7 @@ def reading_view(version: DocumentVersion, versions: int) -> ReadingView:
         passages=[p for p in passages if p.kind != "title"],
         toc=[p for p in passages if p.kind == "heading"],
         word_count=len(_WORD.findall(version.text)),
+        title_passage=next((p for p in passages if p.kind == "title"), None),
     )
 
 

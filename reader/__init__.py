@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI."""
-    from reader import api, auth, cli, errors, library, security
+    from reader import api, auth, cli, errors, groups, library, notes, security
     from reader.config import load_config
     from reader.extensions import csrf, db, login_manager
 
@@ -33,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(library.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(notes.bp)
+    app.register_blueprint(groups.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

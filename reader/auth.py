@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from annotations.accounts import MAX_PASSWORD, MIN_PASSWORD, User, parse_credentials
 from annotations.errors import AuthenticationFailed, Conflict, ValidationError
+from reader.errors import error_response, wants_json
 from reader.extensions import db
 from reader.security import has_bearer_token
 from reader.wiring import services
@@ -49,6 +50,13 @@ def init_login(manager: LoginManager) -> None:
     """Load users from the session or from an API token."""
     manager.login_view = "auth.login"
     manager.login_message = "Please sign in to continue."
+
+    @manager.unauthorized_handler
+    def _unauthorized() -> Response | tuple[Response, int]:
+        if wants_json():
+            return error_response(401, "sign in or send 'Authorization: Bearer <token>'")
+        flash("Please sign in to continue.", "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @manager.user_loader
     def _load(user_id: str) -> User | None:

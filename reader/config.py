@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "MAX_IMPORT_BYTES": 5_000_000,
     "MAX_CONTENT_LENGTH": 6_000_000,
+    # Longest passage (in characters) one annotation may quote.
+    "MAX_QUOTE_LENGTH": 5000,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
@@ -30,6 +32,7 @@ ENV_KEYS: dict[str, type] = {
     "DATABASE_URL": str,
     "MAX_IMPORT_BYTES": int,
     "MAX_CONTENT_LENGTH": int,
+    "MAX_QUOTE_LENGTH": int,
     "SESSION_COOKIE_SECURE": bool,
 }
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from dataclasses import dataclass
 
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+
+from annotations.accounts import User
+from annotations.models import Group
+from annotations.service import Thread
 from corpus.errors import DocumentNotFound
 from corpus.presenters import reading_view
 from reader.wiring import services
@@ -27,13 +33,42 @@ def index() -> str:
     return render_template("library/index.html", documents=services().documents.list_documents())
 
 
+@dataclass(frozen=True)
+class Panel:
+    """The annotation panel beside a document, for one viewer."""
+
+    threads: list[Thread]
+    count: int
+    groups: list[Group]
+    default_visibility: str
+
+
+def build_panel(doc_id: str, viewer: User | None) -> Panel:
+    """Gather the threads, count and editor choices the viewer may see."""
+    svc = services()
+    threads = svc.annotations.threads_for_document(doc_id, viewer)
+    count = svc.annotations.count_for_document(doc_id, viewer)
+    if viewer is None:
+        return Panel(threads, count, [], "private")
+    visibility, group_id = svc.annotations.default_audience(viewer, "commenting")
+    default = f"group:{group_id}" if visibility == "group" else visibility
+    return Panel(threads, count, svc.groups.for_user(viewer), default)
+
+
+def current_viewer() -> User | None:
+    """The signed-in user, or None for anonymous visitors."""
+    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+
+
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str) -> str:
-    """Show a document's reading view."""
+    """Show a document's reading view with the annotations the viewer may see."""
     store = services().documents
     version = store.get_version(doc_id, requested_version())
     view = reading_view(version, store.count_versions(doc_id))
-    return render_template("library/document.html", view=view)
+    viewer = current_viewer()
+    panel = build_panel(doc_id, viewer)
+    return render_template("library/document.html", view=view, panel=panel, viewer=viewer)
 
 
 @bp.get("/documents/<doc_id>/original")

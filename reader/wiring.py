@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from annotations.accounts import AccountService
+from annotations.groups import GroupService
+from annotations.service import AnnotationService
 from corpus.importer import DocumentImporter
 from corpus.store import DocumentStore
 from reader.extensions import db
@@ -19,17 +21,23 @@ class Services:
     documents: DocumentStore
     importer: DocumentImporter
     accounts: AccountService
+    annotations: AnnotationService
+    groups: GroupService
 
 
 def services() -> Services:
     """Return this app context's services, building them on first use."""
     if "services" not in g:
         session = db.session
+        config = current_app.config
         documents = DocumentStore(session)
+        accounts = AccountService(session)
         g.services = Services(
             documents=documents,
-            importer=DocumentImporter(documents, current_app.config["MAX_IMPORT_BYTES"]),
-            accounts=AccountService(session),
+            importer=DocumentImporter(documents, config["MAX_IMPORT_BYTES"]),
+            accounts=accounts,
+            annotations=AnnotationService(session, documents, max_quote=config["MAX_QUOTE_LENGTH"]),
+            groups=GroupService(session, accounts),
         )
     built: Services = g.services
     return built

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import annotations.accounts  # noqa: F401  (registers the tables on Base.metadata)
+import annotations.accounts
+import annotations.models  # noqa: F401
 from corpus.models import Base
 
 config = context.config
