@@ -18,7 +18,7 @@ from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from annotations.inputs import AnnotationEdit, NewAnnotation
 from annotations.models import Annotation, Citation, Revision, Source, Tag
 from annotations.visibility import can_see, group_ids_of, visible_condition
-from corpus.models import utcnow
+from corpus.models import IndexJob, utcnow
 from corpus.store import DocumentStore
 
 MAX_REASON = 500
@@ -181,6 +181,7 @@ class AnnotationService:
         self._set_citations(annotation, new.sources)
         self.session.add(annotation)
         self.session.flush()
+        self._enqueue(annotation)
         return annotation
 
     def _attach_target(self, annotation: Annotation, new: NewAnnotation) -> None:
@@ -229,6 +230,7 @@ class AnnotationService:
         annotation = self._editable(annotation_id, actor, edit.reason, "edit")
         if annotation.motivation in BODY_REQUIRED and not edit.body.markdown.strip():
             raise ValidationError("body", f"a {annotation.motivation} annotation needs some text")
+        self._enqueue(annotation)  # the sources it cited before the edit
         self.session.add(snapshot(annotation, actor, edit.reason, self.clock()))
         annotation.body_markdown, annotation.body_html = edit.body.markdown, edit.body.html
         self._set_tags(annotation, edit.tags)
@@ -239,11 +241,13 @@ class AnnotationService:
         annotation.revision += 1
         annotation.modified_at = self.clock()
         self.session.flush()
+        self._enqueue(annotation)
         return annotation
 
     def delete(self, annotation_id: str, actor: User, reason: str | None = None) -> Annotation:
         """Leave a tombstone: content, tags, sources and revisions go; replies keep their place."""
         annotation = self._editable(annotation_id, actor, reason, "delete")
+        self._enqueue(annotation)
         annotation.deleted_at = self.clock()
         annotation.deleted_by = actor
         annotation.delete_reason = reason
@@ -288,6 +292,13 @@ class AnnotationService:
         replies = self.session.scalars(select(Annotation).where(Annotation.root_id == root.id))
         for reply in replies:
             reply.visibility, reply.group_id = visibility, group_id
+            self._enqueue(reply)
+
+    def _enqueue(self, annotation: Annotation) -> None:
+        """Record that the index must catch up with this annotation and the sources it cites."""
+        keys = [f"annotation:{annotation.id}"]
+        keys += [f"source:{c.source_id or c.source.id}" for c in annotation.citations]
+        self.session.add_all(IndexJob(key=key) for key in keys)
 
     def _set_tags(self, annotation: Annotation, tags: tuple[str, ...]) -> None:
         annotation.tags = [Tag(position=i, name=name) for i, name in enumerate(tags)]

@@ -124,15 +124,18 @@ def main() -> None:
             db.session.commit()
         seeding = time.perf_counter() - started
         full = render_times(client, args.renders)
-        print(f"seeded {len(seeded.annotations)} annotations from {args.users} users in {seeding:.1f} s")
-        print(f"server render, no annotations:   median {statistics.median(empty):7.1f} ms")
-        print(f"server render, {args.annotations} annotations: median {statistics.median(full):7.1f} ms"
-              f"  ({statistics.median(full) / statistics.median(empty):.1f}x the empty page)")
+        n = len(seeded.annotations)
+        print(f"seeded {n} annotations from {args.users} users in {seeding:.1f} s")
+        base, loaded = statistics.median(empty), statistics.median(full)
+        print(f"server render, no annotations: median {base:.1f} ms")
+        print(f"server render, {n} annotations: median {loaded:.1f} ms ({loaded / base:.1f}x)")
         if not args.no_browser:
             drawn, marks = browser_times(app, args.loads, args.chromium)
-            print(f"browser, highlights drawn, no annotations: median {statistics.median(empty_browser):7.1f} ms")
-            print(f"browser, highlights drawn, {args.annotations} annotations: median "
-                  f"{statistics.median(drawn):7.1f} ms ({marks} highlight segments)")
+            print(f"browser, no annotations: median {statistics.median(empty_browser):.1f} ms")
+            print(
+                f"browser, highlights drawn, {args.annotations} annotations: median "
+                f"{statistics.median(drawn):7.1f} ms ({marks} highlight segments)"
+            )
 
 
 if __name__ == "__main__":

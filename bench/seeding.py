@@ -18,10 +18,11 @@ from annotations.models import Annotation
 from annotations.service import AnnotationService
 from corpus.store import DocumentStore
 
-WORDS = (
-    "evidence source claim context figure report archive treaty summit sanction missile "
-    "economy influence policy history alliance statement census survey quote record"
-).split()
+_PROSE = (
+    "evidence source claim context figure report archive treaty summit sanction missile economy "
+    "influence policy history alliance statement census survey quote record"
+)
+WORDS = _PROSE.split()
 TAGS = ["check", "context", "history", "numbers", "quote", "sanctions", "summit", "cold-war"]
 
 
@@ -73,7 +74,9 @@ def seed_annotations(
         group_id = club.id if visibility == "group" else None
         if group_id is not None and club.id not in service.group_ids(author):
             visibility, group_id = "public", None
-        made.append(service.create(_root(rng, document_id, text, start, end, visibility, group_id), author))
+        made.append(
+            service.create(_root(rng, document_id, text, start, end, visibility, group_id), author)
+        )
     session.flush()
     return Seeded(users, made)
 
@@ -116,4 +119,6 @@ def _root(
 
 
 def _reply(rng: random.Random, parent: Annotation) -> NewAnnotation:
-    return NewAnnotation(motivation="replying", body=parse_body(_sentence(rng)), parent_id=parent.id)
+    return NewAnnotation(
+        motivation="replying", body=parse_body(_sentence(rng)), parent_id=parent.id
+    )

@@ -85,3 +85,19 @@ class BlockRecord(Base):
     def text_in(self, text: str) -> str:
         """Return this block's words from the version's canonical text."""
         return text[self.start : self.end]
+
+
+class IndexJob(Base):
+    """A pending search-index update, written in the same transaction as the change.
+
+    key is "document:<id>", "annotation:<id>" or "source:<id>"; the job re-reads the current
+    database state when it runs, so running a job twice (or late) is harmless.
+    """
+
+    __tablename__ = "index_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from corpus.blocks import Segmentation
 from corpus.errors import DocumentNotFound
-from corpus.models import BlockRecord, Document, DocumentVersion
+from corpus.models import BlockRecord, Document, DocumentVersion, IndexJob
 
 
 @dataclass(frozen=True)
@@ -116,5 +116,6 @@ class DocumentStore:
             for i, b in enumerate(seg.blocks)
         ]
         self.session.add(version)
+        self.session.add(IndexJob(key=f"document:{new.document_id}"))
         self.session.flush()
         return version

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI."""
-    from reader import api, auth, cli, errors, groups, library, notes, security
+    from reader import api, auth, cli, errors, groups, indexer, library, notes, search, security
     from reader.config import load_config
     from reader.extensions import csrf, db, login_manager
 
@@ -31,10 +31,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(login_manager)
     security.init_app(app)
     errors.init_app(app)
+    indexer.init_app(app)
     app.register_blueprint(library.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(notes.bp)
     app.register_blueprint(groups.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

@@ -14,11 +14,13 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from annotations.accounts import ROLES, parse_credentials
 from annotations.errors import AnnotationsError
+from annotations.indexing import IndexSync
 from corpus.errors import CorpusError
 from corpus.importer import ImportOutcome
 from corpus.shipped import shipped_documents
 from reader.config import describe
 from reader.extensions import db
+from reader.indexer import search_index, sync_pending
 from reader.migrate import upgrade_database
 from reader.wiring import services
 
@@ -62,6 +64,7 @@ def init_command() -> None:
     with one_line_errors():
         for outcome in import_shipped():
             click.echo(_report(outcome))
+    sync_pending()
 
 
 @click.group("db")
@@ -87,6 +90,7 @@ def import_command(path: Path, doc_id: str | None, title: str | None) -> None:
     """Import a .txt, .md or .html document (a changed file under the same id adds a version)."""
     with one_line_errors(), db.transaction():
         outcome = services().importer.import_path(path, doc_id, title, by="cli")
+    sync_pending()
     click.echo(_report(outcome))
 
 
@@ -130,6 +134,51 @@ def token_create(name: str) -> None:
     click.echo(token)
 
 
+@click.group("index")
+def index_group() -> None:
+    """The search index (derived from the database; safe to rebuild)."""
+
+
+@index_group.command("rebuild")
+@with_appcontext
+def index_rebuild() -> None:
+    """Rebuild the whole index from the database, with a progress bar."""
+    sync = IndexSync(db.session, search_index())
+    total = sync.count_docs()
+    with click.progressbar(length=total, label="indexing", show_pos=True) as bar:
+        count = sync.rebuild(progress=bar.update)
+    click.echo(f"indexed {count} documents")
+
+
+@index_group.command("check")
+@click.option("--repair", is_flag=True, help="Fix what differs.")
+@with_appcontext
+def index_check(repair: bool) -> None:
+    """Report drift between database and index (missing, stale, extra); exit 1 if any."""
+    sync = IndexSync(db.session, search_index())
+    drift = sync.check()
+    click.echo(
+        f"missing {len(drift.missing)}, stale {len(drift.stale)}, extra {len(drift.extra)}, "
+        f"queued jobs {sync.pending()}"
+    )
+    for label, keys in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
+        for key in keys[:20]:
+            click.echo(f"  {label}: {key}")
+    if drift.total and repair:
+        fixed = sync.repair(drift)
+        click.echo(f"repaired {fixed} documents")
+        return
+    if drift.total:
+        raise SystemExit(1)
+
+
+@index_group.command("sync")
+@with_appcontext
+def index_sync() -> None:
+    """Apply queued index updates now (they are normally applied after each write)."""
+    click.echo(f"applied {sync_pending()} queued updates")
+
+
 @click.command("config")
 @with_appcontext
 def config_command() -> None:
@@ -143,6 +192,7 @@ COMMANDS: list[Callable[..., Any]] = [
     import_command,
     user_group,
     token_group,
+    index_group,
     config_command,
 ]
 

@@ -20,6 +20,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 6_000_000,
     # Longest passage (in characters) one annotation may quote.
     "MAX_QUOTE_LENGTH": 5000,
+    # The Whoosh index folder (default: <instance>/index) and how long a writer waits for its lock.
+    "SEARCH_INDEX_DIR": None,
+    "SEARCH_WRITE_TIMEOUT": 15.0,
+    "SEARCH_MAX_QUERY_LENGTH": 500,
+    "SEARCH_MAX_TERMS": 20,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
@@ -33,6 +38,10 @@ ENV_KEYS: dict[str, type] = {
     "MAX_IMPORT_BYTES": int,
     "MAX_CONTENT_LENGTH": int,
     "MAX_QUOTE_LENGTH": int,
+    "SEARCH_INDEX_DIR": str,
+    "SEARCH_WRITE_TIMEOUT": float,
+    "SEARCH_MAX_QUERY_LENGTH": int,
+    "SEARCH_MAX_TERMS": int,
     "SESSION_COOKIE_SECURE": bool,
 }
 
@@ -42,6 +51,8 @@ def _parse(kind: type, raw: str) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if kind is int:
         return int(raw)
+    if kind is float:
+        return float(raw)
     return raw
 
 

@@ -8,10 +8,12 @@ from flask import current_app, g
 
 from annotations.accounts import AccountService
 from annotations.groups import GroupService
+from annotations.search import SearchService
 from annotations.service import AnnotationService
 from corpus.importer import DocumentImporter
 from corpus.store import DocumentStore
 from reader.extensions import db
+from reader.indexer import search_index
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Services:
     accounts: AccountService
     annotations: AnnotationService
     groups: GroupService
+    search: SearchService
 
 
 def services() -> Services:
@@ -32,12 +35,21 @@ def services() -> Services:
         config = current_app.config
         documents = DocumentStore(session)
         accounts = AccountService(session)
+        annotations = AnnotationService(session, documents, max_quote=config["MAX_QUOTE_LENGTH"])
         g.services = Services(
             documents=documents,
             importer=DocumentImporter(documents, config["MAX_IMPORT_BYTES"]),
             accounts=accounts,
-            annotations=AnnotationService(session, documents, max_quote=config["MAX_QUOTE_LENGTH"]),
+            annotations=annotations,
             groups=GroupService(session, accounts),
+            search=SearchService(
+                session,
+                search_index(),
+                annotations,
+                documents,
+                max_length=config["SEARCH_MAX_QUERY_LENGTH"],
+                max_terms=config["SEARCH_MAX_TERMS"],
+            ),
         )
     built: Services = g.services
     return built

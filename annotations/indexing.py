@@ -1,0 +1,294 @@
+"""Keeping the search index in step with the database: documents to index, jobs, drift checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from annotations.models import Annotation, Citation, Source
+from corpus.models import DocumentVersion, IndexJob
+from corpus.search import IndexDoc, IndexUnavailable, SearchIndex
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def audience_of(annotation: Annotation) -> tuple[str, ...]:
+    """The audience tokens of an annotation: who may find it."""
+    if annotation.visibility == "public":
+        return ("public",)
+    tokens = [f"u{annotation.author_id}"]
+    if annotation.visibility == "group" and annotation.group_id is not None:
+        tokens.append(f"g{annotation.group_id}")
+    return tuple(tokens)
+
+
+def audience_for(user_id: int | None, group_ids: list[int]) -> list[str]:
+    """The audience tokens a user (None for anonymous) may search."""
+    if user_id is None:
+        return ["public"]
+    return ["public", f"u{user_id}", *(f"g{g}" for g in group_ids)]
+
+
+def _stamped(doc: IndexDoc) -> IndexDoc:
+    payload = json.dumps(replace(doc, stamp="").fields(), sort_keys=True, default=str)
+    return replace(doc, stamp=hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16])
+
+
+def passage_docs(version: DocumentVersion) -> Iterator[IndexDoc]:
+    """Index documents for a version's title, headings and paragraphs (not pull quotes)."""
+    section = ""
+    for block in version.blocks:
+        text = block.text_in(version.text)
+        if block.kind == "heading":
+            section = text
+        if block.kind == "pullquote":
+            continue  # its words are indexed once, in the paragraph they repeat
+        yield _stamped(
+            IndexDoc(
+                key=f"passage:{version.document_id}:{block.block_id}",
+                type="passage",
+                stamp="",
+                audience=("public",),
+                doc=version.document_id,
+                block=block.block_id,
+                section=section if block.kind != "title" else "",
+                title=version.title if block.kind == "title" else "",
+                content=text if block.kind != "title" else "",
+                kind=block.kind,
+                created=int(version.imported_at.timestamp()),
+            )
+        )
+
+
+def annotation_doc(annotation: Annotation) -> IndexDoc:
+    """The index document of a live annotation."""
+    sources = " ".join(
+        " ".join(filter(None, [c.source.title, c.source.publisher or "", *c.source.authors]))
+        for c in annotation.citations
+    )
+    return _stamped(
+        IndexDoc(
+            key=f"annotation:{annotation.id}",
+            type="annotation",
+            stamp="",
+            audience=audience_of(annotation),
+            doc=annotation.document_id,
+            content=annotation.body_markdown,
+            quote=annotation.exact or "",
+            sourcetext=sources,
+            tags=tuple(t.name for t in annotation.tags),
+            user=annotation.author.username,
+            kind=annotation.kind,
+            created=int(annotation.created_at.timestamp()),
+        )
+    )
+
+
+def source_doc(source: Source, citing: list[Annotation]) -> IndexDoc | None:
+    """The index document of a source: findable by whoever may see an annotation citing it."""
+    live = [a for a in citing if a.deleted_at is None]
+    if not live:
+        return None
+    audience = sorted({token for a in live for token in audience_of(a)})
+    if "public" in audience:
+        audience = ["public"]
+    docs = sorted({a.document_id for a in live})
+    return _stamped(
+        IndexDoc(
+            key=f"source:{source.id}",
+            type="source",
+            stamp="",
+            audience=tuple(audience),
+            doc=docs[0] if len(docs) == 1 else "",
+            title=source.title,
+            sourcetext=" ".join(
+                filter(None, [source.publisher or "", *source.authors, source.url])
+            ),
+            created=int(source.created_at.timestamp()),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How the index differs from the database."""
+
+    missing: list[str]
+    stale: list[str]
+    extra: list[str]
+
+    @property
+    def total(self) -> int:
+        """How many keys differ."""
+        return len(self.missing) + len(self.stale) + len(self.extra)
+
+
+class IndexSync:
+    """Builds index documents from the database and applies pending jobs."""
+
+    def __init__(self, session: Session, index: SearchIndex) -> None:
+        self.session = session
+        self.index = index
+
+    def docs_for_key(self, key: str) -> tuple[list[IndexDoc], list[str], str | None]:
+        """(documents to write, keys to delete, key prefix to clear) for one job key."""
+        kind, _, ident = key.partition(":")
+        if kind == "annotation":
+            annotation = self.session.get(Annotation, ident)
+            if annotation is None or annotation.deleted_at is not None:
+                return [], [key], None
+            return [annotation_doc(annotation)], [], None
+        if kind == "source" and ident.isdigit():
+            source = self.session.get(Source, int(ident))
+            doc = source_doc(source, self._citing(source.id)) if source is not None else None
+            return ([doc], [], None) if doc else ([], [key], None)
+        if kind == "document":
+            version = self._latest(ident)
+            docs = list(passage_docs(version)) if version is not None else []
+            return docs, [], f"passage:{ident}:"
+        return [], [], None
+
+    def _citing(self, source_id: int) -> list[Annotation]:
+        query = (
+            select(Annotation)
+            .join(Citation, Citation.annotation_id == Annotation.id)
+            .where(Citation.source_id == source_id)
+        )
+        return list(self.session.scalars(query))
+
+    def _latest(self, document_id: str) -> DocumentVersion | None:
+        query = (
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == document_id)
+            .order_by(DocumentVersion.number.desc())
+            .limit(1)
+            .options(selectinload(DocumentVersion.blocks))
+        )
+        return self.session.scalars(query).first()
+
+    def pending(self) -> int:
+        """How many jobs wait."""
+        return int(self.session.scalar(select(func.count()).select_from(IndexJob)) or 0)
+
+    def run_pending(self, limit: int = BATCH) -> int:
+        """Apply waiting jobs under the index lock (failures stay queued); return how many ran."""
+        try:
+            with self.index.writing() as batch:
+                self.session.commit()  # start a fresh transaction: read what is committed now
+                jobs = list(
+                    self.session.scalars(select(IndexJob).order_by(IndexJob.id).limit(limit))
+                )
+                for key in dict.fromkeys(job.key for job in jobs):
+                    docs, deletes, prefix = self.docs_for_key(key)
+                    if prefix:
+                        batch.delete_prefix(prefix)
+                    for gone in deletes:
+                        batch.delete(gone)
+                    for doc in docs:
+                        if prefix:  # the prefix delete already removed the old ones
+                            batch.add(doc)
+                        else:
+                            batch.update(doc)
+                done = [job.id for job in jobs]
+        except (IndexUnavailable, OSError) as exc:
+            self.session.rollback()
+            self._record_failure(str(exc))
+            log.warning("search index update postponed: %s", exc)
+            return 0
+        if done:
+            self.session.execute(delete(IndexJob).where(IndexJob.id.in_(done)))
+            self.session.commit()
+        return len(done)
+
+    def _record_failure(self, error: str) -> None:
+        jobs = self.session.scalars(select(IndexJob).order_by(IndexJob.id).limit(BATCH))
+        for job in jobs:
+            job.attempts += 1
+            job.last_error = error[:500]
+        self.session.commit()
+
+    def all_docs(self) -> Iterator[IndexDoc]:
+        """Every document the index should hold, built from the database."""
+        latest = (
+            select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
+            .group_by(DocumentVersion.document_id)
+            .subquery()
+        )
+        versions = self.session.scalars(
+            select(DocumentVersion)
+            .join(
+                latest,
+                (DocumentVersion.document_id == latest.c.document_id)
+                & (DocumentVersion.number == latest.c.n),
+            )
+            .options(selectinload(DocumentVersion.blocks))
+        )
+        for version in versions:
+            yield from passage_docs(version)
+        yield from self._annotation_docs()
+        yield from self._source_docs()
+
+    def _annotation_docs(self) -> Iterator[IndexDoc]:
+        query = (
+            select(Annotation)
+            .where(Annotation.deleted_at.is_(None))
+            .order_by(Annotation.id)
+            .options(selectinload(Annotation.author))
+            .execution_options(yield_per=BATCH)
+        )
+        for annotation in self.session.scalars(query):
+            yield annotation_doc(annotation)
+
+    def _source_docs(self) -> Iterator[IndexDoc]:
+        citing: dict[int, list[Annotation]] = {}
+        rows = self.session.execute(
+            select(Citation.source_id, Annotation).join(
+                Annotation, Citation.annotation_id == Annotation.id
+            )
+        )
+        for source_id, annotation in rows:
+            citing.setdefault(source_id, []).append(annotation)
+        for source in self.session.scalars(select(Source).order_by(Source.id)):
+            doc = source_doc(source, citing.get(source.id, []))
+            if doc is not None:
+                yield doc
+
+    def count_docs(self) -> int:
+        """Roughly how many documents a rebuild writes (for a progress bar)."""
+        annotations = self.session.scalar(
+            select(func.count()).select_from(Annotation).where(Annotation.deleted_at.is_(None))
+        )
+        sources = self.session.scalar(select(func.count()).select_from(Source))
+        return int(annotations or 0) + int(sources or 0)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the whole index from the database; queued jobs are then obsolete."""
+        self.session.commit()
+        started = self.session.scalar(select(func.max(IndexJob.id))) or 0
+        count = self.index.rebuild(self.all_docs(), progress)
+        self.session.execute(delete(IndexJob).where(IndexJob.id <= started))
+        self.session.commit()
+        return count
+
+    def check(self) -> Drift:
+        """Compare the index with the database: missing, stale and extra keys."""
+        expected = {doc.key: doc.stamp for doc in self.all_docs()}
+        actual = self.index.stamps()
+        missing = sorted(k for k in expected if k not in actual)
+        stale = sorted(k for k in expected if k in actual and actual[k] != expected[k])
+        extra = sorted(k for k in actual if k not in expected)
+        return Drift(missing, stale, extra)
+
+    def repair(self, drift: Drift) -> int:
+        """Write the missing and stale documents and delete the extra ones."""
+        wanted = set(drift.missing) | set(drift.stale)
+        docs = [doc for doc in self.all_docs() if doc.key in wanted]
+        self.index.apply(docs, drift.extra)
+        return len(docs) + len(drift.extra)

@@ -1,0 +1,238 @@
+"""Searching passages, annotations and sources as one viewer may see them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from annotations.accounts import User
+from annotations.errors import ValidationError
+from annotations.indexing import audience_for
+from annotations.models import Annotation, Citation, Source
+from annotations.service import EAGER, AnnotationService
+from annotations.visibility import visible_condition
+from corpus.querylang import ParsedQuery, QueryError, Word, parse_query
+from corpus.search import SearchHit, SearchIndex, snippet
+from corpus.store import DocumentStore
+
+MAX_LIMIT = 100
+FACET_SIZE = 12
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, re-checked against the database, ready to show."""
+
+    type: str  # passage | annotation | source
+    key: str
+    score: float
+    document_id: str
+    document_title: str
+    section: str
+    snippet: str  # safe HTML with <mark>
+    fragment: str  # where in the reader: a block id or "annotation-<id>"
+    annotation: Annotation | None = None
+    source: Source | None = None
+
+
+@dataclass
+class SearchOutcome:
+    """A page of results with totals, facets, paging cursors and suggestions."""
+
+    query: str
+    parsed: ParsedQuery | None
+    hits: list[Hit]
+    total: int
+    offset: int
+    limit: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestions: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def next_cursor(self) -> str | None:
+        """Cursor of the next page, or None on the last one."""
+        end = self.offset + self.limit
+        return encode_cursor(end) if end < self.total else None
+
+    @property
+    def prev_cursor(self) -> str | None:
+        """Cursor of the previous page, or None on the first one."""
+        return encode_cursor(max(0, self.offset - self.limit)) if self.offset > 0 else None
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque cursor for a result offset."""
+    raw = json.dumps({"o": offset}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset in a cursor; ValidationError when it is not one of ours."""
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        offset = data["o"]
+    except (ValueError, KeyError, TypeError, UnicodeError):
+        raise ValidationError("cursor", "is not a cursor from a previous page") from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ValidationError("cursor", "is not a cursor from a previous page")
+    return offset
+
+
+class SearchService:
+    """Parses a query, searches the index inside the viewer's audience, re-checks every hit."""
+
+    def __init__(
+        self,
+        session: Session,
+        index: SearchIndex,
+        annotations: AnnotationService,
+        documents: DocumentStore,
+        max_length: int = 500,
+        max_terms: int = 20,
+    ) -> None:
+        self.session = session
+        self.index = index
+        self.annotations = annotations
+        self.documents = documents
+        self.max_length = max_length
+        self.max_terms = max_terms
+
+    def parse(self, raw: str) -> ParsedQuery:
+        """Parse a query string or raise ValidationError with the parser's message."""
+        try:
+            return parse_query(raw, self.max_length, self.max_terms)
+        except QueryError as exc:
+            raise ValidationError("q", str(exc)) from None
+
+    def search(
+        self, raw: str, viewer: User | None, cursor: str | None = None, limit: int = 20
+    ) -> SearchOutcome:
+        """Search as viewer; every number and word shown comes from what viewer may see."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        offset = decode_cursor(cursor)
+        parsed = self.parse(raw)
+        outcome = SearchOutcome(raw, parsed, [], 0, offset, limit, notices=list(parsed.notices))
+        if parsed.is_empty:
+            return outcome
+        audience = self.audience(viewer)
+        page = self.index.search(parsed, audience, offset, limit)
+        outcome.total = page.total
+        outcome.hits = self._recheck(page.hits, viewer, {t for _, t in page.terms})
+        outcome.facets = {
+            name: sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
+            for name, counts in page.facets.items()
+        }
+        if page.total == 0:
+            outcome.suggestions = self.suggestions(parsed, audience)
+        return outcome
+
+    def audience(self, viewer: User | None) -> list[str]:
+        """The audience tokens of a viewer."""
+        if viewer is None:
+            return audience_for(None, [])
+        return audience_for(viewer.id, self.annotations.group_ids(viewer))
+
+    def suggestions(self, parsed: ParsedQuery, audience: list[str]) -> list[str]:
+        """Respellings that would find something the asker may see."""
+        found: list[str] = []
+        for position, group in enumerate(parsed.must):
+            if len(group) != 1 or not isinstance(group[0], Word):
+                continue
+            for candidate in self.index.suggest_words(group[0].text):
+                must = list(parsed.must)
+                must[position] = (Word(candidate),)
+                trial = replace(parsed, must=tuple(must), notices=())
+                if self.index.search(trial, audience, 0, 1, facets=False).total:
+                    found.append(trial.describe())
+                if len(found) >= 3:
+                    return found
+        return found
+
+    def _recheck(self, hits: list[SearchHit], viewer: User | None, terms: set[str]) -> list[Hit]:
+        """Keep only hits the database still shows to viewer, with snippets from current text."""
+        titles = {v.document_id: v.title for v in self.documents.list_documents()}
+        notes = self._visible_annotations(hits, viewer)
+        sources = self._visible_sources(hits, viewer)
+        passages = self._passages({h.doc for h in hits if h.type == "passage"})
+        shown: list[Hit] = []
+        for hit in hits:
+            ident = hit.key.split(":", 1)[1]
+            note: Annotation | None = None
+            source: Source | None = None
+            if hit.type == "annotation" and ident in notes:
+                note = notes[ident]
+                doc, text, fragment = note.document_id, note.body_markdown or note.exact or "", ""
+            elif hit.type == "passage" and (hit.doc, hit.block) in passages:
+                doc, text, fragment = hit.doc, passages[(hit.doc, hit.block)], hit.block
+            elif hit.type == "source" and ident.isdigit() and int(ident) in sources:
+                source, note = sources[int(ident)]
+                doc, text, fragment = note.document_id, source.title, ""
+            else:
+                continue  # deleted, made private, or not yet re-indexed: never shown
+            shown.append(
+                Hit(
+                    type=hit.type,
+                    key=hit.key,
+                    score=hit.score,
+                    section=hit.section,
+                    document_id=doc,
+                    document_title=titles.get(doc, doc),
+                    snippet=snippet(text, terms),
+                    fragment=fragment or f"annotation-{note.id if note else ''}",
+                    annotation=note,
+                    source=source,
+                )
+            )
+        return shown
+
+    def _visible_annotations(
+        self, hits: list[SearchHit], viewer: User | None
+    ) -> dict[str, Annotation]:
+        ids = [h.key.split(":", 1)[1] for h in hits if h.type == "annotation"]
+        if not ids:
+            return {}
+        query = (
+            self.annotations.visible(viewer)
+            .where(Annotation.id.in_(ids), Annotation.deleted_at.is_(None))
+            .options(*EAGER)
+        )
+        return {a.id: a for a in self.session.scalars(query)}
+
+    def _visible_sources(
+        self, hits: list[SearchHit], viewer: User | None
+    ) -> dict[int, tuple[Source, Annotation]]:
+        ids = [
+            int(i) for h in hits if h.type == "source" and (i := h.key.split(":", 1)[1]).isdigit()
+        ]
+        if not ids:
+            return {}
+        condition = visible_condition(viewer, self.annotations.group_ids(viewer))
+        rows = self.session.execute(
+            select(Source, Annotation)
+            .join(Citation, Citation.source_id == Source.id)
+            .join(Annotation, Citation.annotation_id == Annotation.id)
+            .where(Source.id.in_(ids), condition, Annotation.deleted_at.is_(None))
+            .order_by(Annotation.created_at)
+        )
+        found: dict[int, tuple[Source, Annotation]] = {}
+        for source, note in rows:
+            found.setdefault(source.id, (source, note))
+        return found
+
+    def _passages(self, doc_ids: set[str]) -> dict[tuple[str, str], str]:
+        texts: dict[tuple[str, str], str] = {}
+        for doc_id in doc_ids:
+            version = self.documents.find_latest(doc_id)
+            if version is None:
+                continue
+            for block in version.blocks:
+                texts[(doc_id, block.block_id)] = block.text_in(version.text)
+        return texts

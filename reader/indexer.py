@@ -1,0 +1,54 @@
+"""The search index of an app: opened once per process, kept in step after each write."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request
+
+from annotations.indexing import IndexSync
+from corpus.search import SearchIndex
+from reader.extensions import db
+
+log = logging.getLogger(__name__)
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def index_path(app: Flask) -> Path:
+    """Where the app's index lives (SEARCH_INDEX_DIR, default instance/index)."""
+    configured = app.config.get("SEARCH_INDEX_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "index"
+
+
+def search_index() -> SearchIndex:
+    """The current app's index, rebuilt from the database first if it is missing or unreadable."""
+    app = current_app
+    index: SearchIndex | None = app.extensions.get("reader.index")
+    if index is None:
+        index = SearchIndex(index_path(app), app.config["SEARCH_WRITE_TIMEOUT"])
+        app.extensions["reader.index"] = index
+    if not app.extensions.get("reader.index_ready"):
+        if not index.exists():
+            log.warning("search index missing or unreadable at %s: rebuilding", index.path)
+            count = IndexSync(db.session, index).rebuild()
+            log.warning("search index rebuilt with %d documents", count)
+        app.extensions["reader.index_ready"] = True
+    return index
+
+
+def sync_pending() -> int:
+    """Apply queued index jobs now (after the database commit); failures stay queued."""
+    sync = IndexSync(db.session, search_index())
+    return sync.run_pending() if sync.pending() else 0
+
+
+def _after_write(response: Response) -> Response:
+    if request.method in WRITES and response.status_code < 400:
+        sync_pending()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Update the index after every successful write request."""
+    app.after_request(_after_write)
