@@ -21,9 +21,28 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 TOKEN_PREFIX = "ar_"
-_hasher = PasswordHasher()
-# A real hash to verify against when the account does not exist, so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+HASH_PROFILES: dict[str, dict[str, int]] = {
+    # argon2-cffi's defaults (RFC 9106 low-memory profile): time 3, 64 MiB, 4 lanes
+    "default": {},
+    # for the test suite only (the app refuses it outside tests): fast and weak
+    "fast": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+}
+_dummy_hashes: dict[str, str] = {}
+
+
+def make_hasher(profile: str = "default") -> PasswordHasher:
+    """Return the password hasher for a profile name."""
+    if profile not in HASH_PROFILES:
+        raise ValueError(f"unknown password hash profile {profile!r}")
+    return PasswordHasher(**HASH_PROFILES[profile])
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # A real hash to verify against when the account does not exist, so timing does not reveal it.
+    key = f"{hasher.time_cost}:{hasher.memory_cost}:{hasher.parallelism}"
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
 
 
 class User(Base):
@@ -102,8 +121,9 @@ def hash_token(raw: str) -> str:
 class AccountService:
     """Registers, authenticates and manages users and their tokens."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, hasher: PasswordHasher | None = None) -> None:
         self.session = session
+        self.hasher = hasher or make_hasher()
 
     def find(self, username: str) -> User | None:
         """Return the user with that name (case-insensitive), or None."""
@@ -125,7 +145,9 @@ class AccountService:
             raise ValidationError("role", f"must be one of {', '.join(ROLES)}")
         if self.find(creds.username) is not None:
             raise Conflict(f"the username {creds.username!r} is taken")
-        user = User(username=creds.username, password_hash=_hasher.hash(creds.password), role=role)
+        user = User(
+            username=creds.username, password_hash=self.hasher.hash(creds.password), role=role
+        )
         self.session.add(user)
         self.session.flush()
         return user
@@ -134,13 +156,13 @@ class AccountService:
         """Return the user if the password matches, else raise AuthenticationFailed."""
         user = self.find(username) if isinstance(username, str) else None
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            self.hasher.verify(user.password_hash if user else _dummy_hash(self.hasher), password)
         except (VerificationError, InvalidHashError):
             raise AuthenticationFailed("unknown username or wrong password") from None
         if user is None:
             raise AuthenticationFailed("unknown username or wrong password")
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        if self.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = self.hasher.hash(password)
         return user
 
     def create_token(self, username: str) -> str:

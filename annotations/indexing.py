@@ -61,7 +61,6 @@ def passage_docs(version: DocumentVersion) -> Iterator[IndexDoc]:
                 section=section if block.kind != "title" else "",
                 title=version.title if block.kind == "title" else "",
                 content=text if block.kind != "title" else "",
-                kind=block.kind,
                 created=int(version.imported_at.timestamp()),
             )
         )

@@ -233,15 +233,19 @@ class SearchIndex:
             self._filters.clear()
 
     def searcher(self) -> Searcher:
-        """The warm searcher, refreshed if the index changed (call with the lock held)."""
+        """The warm searcher, reopened when the index has a newer generation (lock held).
+
+        Whoosh's own Searcher.refresh() re-uses segment readers and in this version can keep a
+        segment's pre-deletion reader alongside the new one, so a deleted document would still
+        be found; opening a fresh searcher over non-compound segments costs under a millisecond.
+        """
         ix = self.open()
-        if self._searcher is None:
+        current = self._searcher
+        if current is None or ix.latest_generation() != current.reader().generation():
+            if current is not None:
+                current.close()
             self._searcher = ix.searcher()
-        else:
-            fresh = self._searcher.refresh()
-            if fresh is not self._searcher:
-                self._searcher = fresh
-                self._filters.clear()
+            self._filters.clear()
         return self._searcher
 
     # --- writing -------------------------------------------------------------------------
@@ -250,7 +254,7 @@ class SearchIndex:
     def writing(self) -> Iterator[BatchWriter]:
         """Hold the index's write lock (waiting up to the timeout); commit on success."""
         try:
-            writer = self.open().writer(timeout=self.writer_timeout, delay=0.05)
+            writer = self.open().writer(timeout=self.writer_timeout, delay=0.05, compound=False)
         except LockError:
             raise IndexUnavailable("the search index is busy (lock not acquired in time)") from None
         batch = BatchWriter(writer)
@@ -278,7 +282,7 @@ class SearchIndex:
             shutil.rmtree(side)
         side.mkdir(parents=True)
         ix = FileStorage(str(side)).create_index(build_schema())
-        writer = ix.writer(procs=1, limitmb=256)
+        writer = ix.writer(procs=1, limitmb=256, compound=False)
         count = 0
         for doc in docs:
             writer.add_document(**doc.fields())

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI."""
     from reader import api, auth, cli, errors, groups, indexer, library, notes, search, security
+    from annotations.accounts import make_hasher
     from reader.config import load_config
     from reader.extensions import csrf, db, login_manager
 
@@ -26,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    app.extensions["reader.hasher"] = make_hasher(app.config["PASSWORD_HASH_PROFILE"])
     login_manager.init_app(app)
     csrf.init_app(app)
     auth.init_login(login_manager)

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_WRITE_TIMEOUT": 15.0,
     "SEARCH_MAX_QUERY_LENGTH": 500,
     "SEARCH_MAX_TERMS": 20,
+    # argon2 parameters: "default"; "fast" is for the test suite and refused elsewhere.
+    "PASSWORD_HASH_PROFILE": "default",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
@@ -78,6 +80,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def check_config(config: dict[str, Any]) -> None:
     """Fail fast on configuration that is unsafe outside development and tests."""
+    if config.get("PASSWORD_HASH_PROFILE") != "default" and not config.get("TESTING"):
+        raise RuntimeError("PASSWORD_HASH_PROFILE other than 'default' is for tests only")
     relaxed = config.get("TESTING") or config.get("ENV_NAME") == "development"
     if not relaxed and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
         raise RuntimeError(

@@ -13,6 +13,7 @@ from reader.extensions import db
 
 log = logging.getLogger(__name__)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+SEARCH_ENDPOINTS = ("search.results", "api.search")
 
 
 def index_path(app: Flask) -> Path:
@@ -49,6 +50,13 @@ def _after_write(response: Response) -> Response:
     return response
 
 
+def _before_search() -> None:
+    # Searches catch up with anything a failed index write left queued.
+    if request.endpoint in SEARCH_ENDPOINTS:
+        sync_pending()
+
+
 def init_app(app: Flask) -> None:
-    """Update the index after every successful write request."""
+    """Update the index after every successful write request, and before searches."""
+    app.before_request(_before_search)
     app.after_request(_after_write)

@@ -68,7 +68,9 @@ def document(doc_id: str) -> str:
     view = reading_view(version, store.count_versions(doc_id))
     viewer = current_viewer()
     panel = build_panel(doc_id, viewer)
-    return render_template("library/document.html", view=view, panel=panel, viewer=viewer)
+    return render_template(
+        "library/document.html", view=view, panel=panel, viewer=viewer, search_within=doc_id
+    )
 
 
 @bp.get("/documents/<doc_id>/original")

@@ -34,7 +34,7 @@ def services() -> Services:
         session = db.session
         config = current_app.config
         documents = DocumentStore(session)
-        accounts = AccountService(session)
+        accounts = AccountService(session, current_app.extensions["reader.hasher"])
         annotations = AnnotationService(session, documents, max_quote=config["MAX_QUOTE_LENGTH"])
         g.services = Services(
             documents=documents,

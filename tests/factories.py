@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from annotations.accounts import AccountService, Credentials, User
+from annotations.accounts import AccountService, Credentials, User, make_hasher
 from corpus.importer import DocumentImporter, ImportOutcome
 from corpus.store import DocumentStore
 
@@ -16,13 +16,14 @@ SHIPPED_SEED = ROOT / "corpus" / "shipped" / "russian-relations-with-north-korea
 SEED_ID = "russian-relations-with-north-korea"
 PASSWORD = "correct horse battery"
 _names = itertools.count(1)
+FAST_HASHER = make_hasher("fast")
 
 
 def make_user(
     session: object, username: str | None = None, role: str = "member", password: str = PASSWORD
 ) -> User:
     """Create a user with a role (flushes; the caller commits)."""
-    accounts = AccountService(session)  # type: ignore[arg-type]
+    accounts = AccountService(session, FAST_HASHER)  # type: ignore[arg-type]
     name = username or f"user{next(_names)}"
     return accounts.add_user(Credentials(name, password), role)
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from annotations.accounts import AccountService
 from reader.extensions import db
-from tests.factories import PASSWORD, SEED_ID, make_user
+from tests.factories import FAST_HASHER, PASSWORD, SEED_ID, make_user
 
 ANNO = "http://www.w3.org/ns/anno.jsonld"
 LD = "application/ld+json"
@@ -31,7 +31,7 @@ def signed_in(app: Flask, username: str, role: str = "member") -> FlaskClient:
 def token_for(app: Flask, username: str) -> dict[str, str]:
     """Authorization headers with a new API token for an existing user."""
     with app.app_context():
-        raw = AccountService(db.session).create_token(username)
+        raw = AccountService(db.session, FAST_HASHER).create_token(username)
         db.session.commit()
     return {"Authorization": f"Bearer {raw}"}
 

@@ -7,7 +7,7 @@ import re
 from flask import Flask
 
 from reader.extensions import db
-from tests.factories import PASSWORD, make_user
+from tests.factories import FAST_HASHER, PASSWORD, make_user
 
 
 def _register(client, name: str, password: str = PASSWORD):
@@ -104,7 +104,7 @@ def test_bearer_token_authenticates_api_calls(app: Flask) -> None:
 
     with app.app_context():
         make_user(db.session, "frank", role="reviewer")
-        raw = AccountService(db.session).create_token("frank")
+        raw = AccountService(db.session, FAST_HASHER).create_token("frank")
         db.session.commit()
     client = app.test_client()
     me = client.get("/api/me", headers={"Authorization": f"Bearer {raw}"})

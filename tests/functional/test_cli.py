@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from annotations.accounts import AccountService, User
 from corpus.models import DocumentVersion
 from reader.extensions import db
-from tests.factories import PASSWORD, SAMPLE_TEXT, SEED_ID
+from tests.factories import FAST_HASHER, PASSWORD, SAMPLE_TEXT, SEED_ID
 
 
 def _count(app: Flask, model: type) -> int:
@@ -83,7 +83,10 @@ def test_user_add_reads_password_from_stdin_and_token_create(app: Flask) -> None
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "created reviewer rita"
     with app.app_context():
-        assert AccountService(db.session).authenticate("rita", PASSWORD).role == "reviewer"
+        assert (
+            AccountService(db.session, FAST_HASHER).authenticate("rita", PASSWORD).role
+            == "reviewer"
+        )
     token = runner.invoke(args=["token", "create", "rita"])
     assert token.exit_code == 0
     raw = token.output.strip()

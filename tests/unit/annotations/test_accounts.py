@@ -8,18 +8,18 @@ from sqlalchemy.orm import Session
 
 from annotations.accounts import AccountService, ApiToken, parse_credentials
 from annotations.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
-from tests.factories import PASSWORD
+from tests.factories import FAST_HASHER, PASSWORD
 
 
 def test_first_registered_account_is_admin_then_members(session: Session) -> None:
-    accounts = AccountService(session)
+    accounts = AccountService(session, FAST_HASHER)
     first = accounts.register(parse_credentials("alice", PASSWORD))
     second = accounts.register(parse_credentials("bob", PASSWORD))
     assert (first.role, second.role) == ("admin", "member")
 
 
 def test_passwords_are_hashed_and_checked(session: Session) -> None:
-    accounts = AccountService(session)
+    accounts = AccountService(session, FAST_HASHER)
     user = accounts.register(parse_credentials("alice", PASSWORD))
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith("$argon2")
@@ -31,7 +31,7 @@ def test_passwords_are_hashed_and_checked(session: Session) -> None:
 
 
 def test_username_taken_case_insensitively(session: Session) -> None:
-    accounts = AccountService(session)
+    accounts = AccountService(session, FAST_HASHER)
     accounts.register(parse_credentials("Alice", PASSWORD))
     with pytest.raises(Conflict, match="taken"):
         accounts.register(parse_credentials("alice", PASSWORD))
@@ -58,11 +58,11 @@ def test_bad_credentials_name_the_field(username: object, password: object, fiel
 
 def test_unknown_role_is_refused(session: Session) -> None:
     with pytest.raises(ValidationError, match="role"):
-        AccountService(session).add_user(parse_credentials("carol", PASSWORD), "owner")
+        AccountService(session, FAST_HASHER).add_user(parse_credentials("carol", PASSWORD), "owner")
 
 
 def test_tokens_are_stored_hashed_and_resolve_to_their_user(session: Session) -> None:
-    accounts = AccountService(session)
+    accounts = AccountService(session, FAST_HASHER)
     user = accounts.add_user(parse_credentials("dana", PASSWORD), "reviewer")
     raw = accounts.create_token("dana")
     stored = session.scalars(select(ApiToken)).one()
@@ -75,3 +75,12 @@ def test_tokens_are_stored_hashed_and_resolve_to_their_user(session: Session) ->
     assert accounts.user_for_token("not-a-token") is None
     with pytest.raises(NotFound):
         accounts.create_token("nobody")
+
+
+def test_default_hasher_uses_argon2id_with_64_mib() -> None:
+    from annotations.accounts import make_hasher
+
+    hasher = make_hasher()
+    assert (hasher.memory_cost, hasher.time_cost) == (65536, 3)
+    with pytest.raises(ValueError, match="unknown password hash profile"):
+        make_hasher("weak")

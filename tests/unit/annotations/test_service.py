@@ -16,7 +16,7 @@ from annotations.inputs import AnnotationEdit, NewAnnotation, TargetInput
 from annotations.models import Annotation, Revision, Source
 from annotations.service import AnnotationService
 from corpus.store import DocumentStore
-from tests.factories import SAMPLE_TEXT, import_text, make_user
+from tests.factories import FAST_HASHER, SAMPLE_TEXT, import_text, make_user
 
 PHRASE = "says something else entirely"
 
@@ -109,7 +109,7 @@ def test_private_and_group_visibility(
     svc: AnnotationService, alice: User, bob: User, session: Session
 ) -> None:
     carol = make_user(session, "carol")
-    groups = GroupService(session, AccountService(session))
+    groups = GroupService(session, AccountService(session, FAST_HASHER))
     club = groups.create("Reading club", alice)
     groups.add_member(club.id, "bob", alice)
     private = svc.create(new(visibility="private"), alice)
@@ -133,7 +133,7 @@ def test_private_and_group_visibility(
 def test_group_visibility_needs_membership(
     svc: AnnotationService, alice: User, bob: User, session: Session
 ) -> None:
-    club = GroupService(session, AccountService(session)).create("Club", alice)
+    club = GroupService(session, AccountService(session, FAST_HASHER)).create("Club", alice)
     with pytest.raises(ValidationError, match="not a member"):
         svc.create(new(visibility="group", group_id=club.id), bob)
     with pytest.raises(ValidationError, match="choose the group"):
