@@ -21,11 +21,11 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 TOKEN_PREFIX = "ar_"
-HASH_PROFILES: dict[str, dict[str, int]] = {
-    # argon2-cffi's defaults (RFC 9106 low-memory profile): time 3, 64 MiB, 4 lanes
-    "default": {},
+HASH_PROFILES: dict[str, tuple[int, int, int]] = {
+    # (time cost, memory in KiB, lanes): argon2-cffi's defaults, RFC 9106's low-memory profile
+    "default": (3, 65536, 4),
     # for the test suite only (the app refuses it outside tests): fast and weak
-    "fast": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    "fast": (1, 1024, 1),
 }
 _dummy_hashes: dict[str, str] = {}
 
@@ -34,7 +34,8 @@ def make_hasher(profile: str = "default") -> PasswordHasher:
     """Return the password hasher for a profile name."""
     if profile not in HASH_PROFILES:
         raise ValueError(f"unknown password hash profile {profile!r}")
-    return PasswordHasher(**HASH_PROFILES[profile])
+    time_cost, memory_cost, parallelism = HASH_PROFILES[profile]
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
 def _dummy_hash(hasher: PasswordHasher) -> str:

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI."""
-    from reader import api, auth, cli, errors, groups, indexer, library, notes, search, security
     from annotations.accounts import make_hasher
+    from reader import api, auth, cli, errors, groups, indexer, library, notes, search, security
     from reader.config import load_config
     from reader.extensions import csrf, db, login_manager
 
