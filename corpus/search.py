@@ -8,9 +8,11 @@ only over what the asker may see. The database stays the source of truth; this i
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import threading
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -198,10 +200,18 @@ class SearchIndex:
 
     def exists(self) -> bool:
         """True when the folder holds a readable index."""
-        try:
-            return self.path.is_dir() and index.exists_in(str(self.path))
-        except Exception:  # a corrupt TOC makes exists_in raise anything
+        if not self.path.is_dir():
             return False
+        # Whoosh leaves a corrupt TOC file open when reading it fails; collect it here, where
+        # its ResourceWarning is expected, rather than at some later unrelated moment.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return bool(index.exists_in(str(self.path)))
+            except Exception:  # a corrupt TOC makes exists_in raise anything
+                return False
+            finally:
+                gc.collect()
 
     def create(self) -> None:
         """Create an empty index, replacing whatever is in the folder."""
