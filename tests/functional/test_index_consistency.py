@@ -173,7 +173,8 @@ WRITER = textwrap.dedent(
             continue
         aid = r.get_json()["id"].rsplit("/", 1)[1]
         if n % 3 == 0:
-            edit = {"body": [{"type": "TextualBody", "value": f"{name} edited {n}", "purpose": "commenting"}]}
+            text = {"type": "TextualBody", "value": f"{name} edited {n}", "purpose": "commenting"}
+            edit = {"body": [text]}
             failures += client.put(f"/api/annotations/{aid}", json=edit).status_code != 200
         if n % 5 == 0:
             failures += client.delete(f"/api/annotations/{aid}").status_code != 204
