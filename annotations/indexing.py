@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, noload, selectinload
 
+from annotations.accounts import User
+from annotations.claims import Claim, ClaimFlag
 from annotations.models import Annotation, Citation, Source
 from corpus.models import DocumentVersion, IndexJob
 from corpus.search import IndexDoc, IndexUnavailable, SearchIndex
 
 log = logging.getLogger(__name__)
 BATCH = 500
+REBUILD_BATCH = 2000
 
 
 def audience_of(annotation: Annotation) -> tuple[str, ...]:
@@ -66,8 +69,24 @@ def passage_docs(version: DocumentVersion) -> Iterator[IndexDoc]:
         )
 
 
-def annotation_doc(annotation: Annotation) -> IndexDoc:
-    """The index document of a live annotation."""
+def claim_states(
+    session: Session, annotation_ids: list[str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """annotation id -> (claim state, verdict in force) for annotations that flag a claim."""
+    query = select(ClaimFlag.annotation_id, Claim).join(Claim, ClaimFlag.claim_id == Claim.id)
+    query = query.where(ClaimFlag.annotation_id.is_not(None))
+    if annotation_ids is not None:
+        query = query.where(ClaimFlag.annotation_id.in_(annotation_ids))
+    found: dict[str, tuple[str, str]] = {}
+    for annotation_id, claim in session.execute(query.options(selectinload(Claim.verdicts))):
+        verdict = claim.published_verdict
+        if annotation_id is not None:
+            found[annotation_id] = (claim.state, verdict.rating if verdict else "")
+    return found
+
+
+def annotation_doc(annotation: Annotation, claim: tuple[str, str] | None = None) -> IndexDoc:
+    """The index document of a live annotation (with its claim's state and verdict, if any)."""
     sources = " ".join(
         " ".join(filter(None, [c.source.title, c.source.publisher or "", *c.source.authors]))
         for c in annotation.citations
@@ -85,6 +104,8 @@ def annotation_doc(annotation: Annotation) -> IndexDoc:
             tags=tuple(t.name for t in annotation.tags),
             user=annotation.author.username,
             kind=annotation.kind,
+            status=claim[0] if claim else "",
+            verdict=claim[1] if claim else "",
             created=int(annotation.created_at.timestamp()),
         )
     )
@@ -143,7 +164,8 @@ class IndexSync:
             annotation = self.session.get(Annotation, ident)
             if annotation is None or annotation.deleted_at is not None:
                 return [], [key], None
-            return [annotation_doc(annotation)], [], None
+            claim = claim_states(self.session, [annotation.id]).get(annotation.id)
+            return [annotation_doc(annotation, claim)], [], None
         if kind == "source" and ident.isdigit():
             source = self.session.get(Source, int(ident))
             doc = source_doc(source, self._citing(source.id)) if source is not None else None
@@ -235,22 +257,31 @@ class IndexSync:
         yield from self._source_docs()
 
     def _annotation_docs(self) -> Iterator[IndexDoc]:
+        # Authors and sources are few: load them once, so each annotation's author and each
+        # citation's source come from the identity map instead of a query or join per batch.
+        users = list(self.session.scalars(select(User)))
+        sources = list(self.session.scalars(select(Source)))
         query = (
             select(Annotation)
             .where(Annotation.deleted_at.is_(None))
             .order_by(Annotation.id)
-            .options(selectinload(Annotation.author))
-            .execution_options(yield_per=BATCH)
+            .options(
+                lazyload(Annotation.author),
+                selectinload(Annotation.tags),
+                selectinload(Annotation.citations).lazyload(Citation.source),
+            )
+            .execution_options(yield_per=REBUILD_BATCH)
         )
         for annotation in self.session.scalars(query):
             yield annotation_doc(annotation)
+        del users, sources
 
     def _source_docs(self) -> Iterator[IndexDoc]:
         citing: dict[int, list[Annotation]] = {}
         rows = self.session.execute(
-            select(Citation.source_id, Annotation).join(
-                Annotation, Citation.annotation_id == Annotation.id
-            )
+            select(Citation.source_id, Annotation)
+            .join(Annotation, Citation.annotation_id == Annotation.id)
+            .options(noload(Annotation.tags), noload(Annotation.citations))
         )
         for source_id, annotation in rows:
             citing.setdefault(source_id, []).append(annotation)

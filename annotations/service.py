@@ -307,7 +307,7 @@ class AnnotationService:
         annotation.citations = [
             Citation(
                 number=number,
-                source=self._source_record(src),
+                source=self.source_record(src),
                 stance=src.stance,
                 excerpt=src.excerpt,
                 locator=src.locator,
@@ -316,7 +316,8 @@ class AnnotationService:
             for number, src in enumerate(sources, start=1)
         ]
 
-    def _source_record(self, src: SourceInput) -> Source:
+    def source_record(self, src: SourceInput) -> Source:
+        """The one source record for a normalised URL, created on first citation."""
         key = hashlib.sha256(src.normalized_url.encode("utf-8")).hexdigest()
         record = self.session.scalars(select(Source).where(Source.url_key == key)).first()
         if record is None:

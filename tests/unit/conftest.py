@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
 
-import annotations.models  # noqa: F401  (registers every table)
+import annotations.schema  # noqa: F401  (registers every table)
 from corpus.models import Base
 
 

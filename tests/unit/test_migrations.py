@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import annotations.models  # noqa: F401  (registers every table)
+import annotations.schema  # noqa: F401  (registers every table)
 from corpus.models import Base
 from reader.migrate import upgrade_database
 

@@ -1,0 +1,9 @@
+"""Imports every module that defines tables, so Base.metadata is complete (migrations, tests)."""
+
+from __future__ import annotations
+
+from annotations import accounts, claims, models
+from corpus.models import Base
+
+TABLE_MODULES = (accounts, claims, models)
+metadata = Base.metadata
