@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import AccountService, User
-from annotations.anchoring import anchor_quote
+from annotations.anchoring import PositionSelector, QuoteSelector, anchor_quote
 from annotations.bodies import Body
+from annotations.checkworthy import Suggestion, suggest_claims
 from annotations.claim_inputs import Move, NewEvidence, NewFlag
 from annotations.claims import (
     OPEN_STATES,
@@ -137,7 +138,30 @@ class ReviewService:
                 by_verdict[label] = by_verdict.get(label, 0) + 1
         return {"state": by_state, "verdict": by_verdict}
 
+    def reviewers(self) -> list[User]:
+        """Everyone who may review, by name."""
+        query = select(User).where(User.role.in_(("reviewer", "admin"))).order_by(User.username)
+        return list(self.session.scalars(query))
+
+    def suggestions(self, document_id: str, limit: int = 40) -> list[Suggestion]:
+        """Sentences of the newest version ranked by check-worthiness, with their reasons."""
+        version = self.documents.get_version(document_id)
+        blocks = [(b.block_id, b.kind, b.start, b.end) for b in version.blocks]
+        return suggest_claims(version.text, blocks, limit=limit)
+
     # --- flagging ------------------------------------------------------------------------
+
+    def flag_span(
+        self, document_id: str, start: int, end: int, claim_type: str, reason: str, user: User
+    ) -> tuple[Claim, bool]:
+        """Flag a passage given by offsets (a suggestion), checked against the text."""
+        version = self.documents.get_version(document_id)
+        if not 0 <= start < end <= len(version.text):
+            raise ValidationError("start", "the offsets are outside the document")
+        quote = QuoteSelector(version.text[start:end])
+        return self.flag(
+            NewFlag(claim_type, reason, document_id, quote, PositionSelector(start, end)), user
+        )
 
     def flag(self, new: NewFlag, user: User) -> tuple[Claim, bool]:
         """Flag a passage; the same passage again joins its claim. Returns (claim, created)."""

@@ -119,6 +119,24 @@ class AnnotationService:
             threads.append(thread)
         return threads
 
+    def on_passage(
+        self, document_id: str, start: int, end: int, viewer: User | None
+    ) -> list[Annotation]:
+        """Visible, undeleted annotations whose passage overlaps [start, end)."""
+        query = (
+            self.visible(viewer)
+            .where(
+                Annotation.document_id == document_id,
+                Annotation.parent_id.is_(None),
+                Annotation.deleted_at.is_(None),
+                Annotation.start < end,
+                Annotation.end > start,
+            )
+            .order_by(Annotation.start, Annotation.created_at)
+            .options(*EAGER)
+        )
+        return list(self.session.scalars(query))
+
     def count_for_document(self, document_id: str, viewer: User | None) -> int:
         """Count the visible, undeleted annotations and replies on a document."""
         query = (

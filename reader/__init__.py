@@ -14,7 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers and CLI."""
     from annotations.accounts import make_hasher
-    from reader import api, auth, cli, errors, groups, indexer, library, notes, search, security
+    from reader import (
+        api,
+        auth,
+        cli,
+        errors,
+        groups,
+        indexer,
+        library,
+        notes,
+        review,
+        search,
+        security,
+    )
     from reader.config import load_config
     from reader.extensions import csrf, db, login_manager
 
@@ -39,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notes.bp)
     app.register_blueprint(groups.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

@@ -8,6 +8,7 @@ from flask import current_app, g
 
 from annotations.accounts import AccountService
 from annotations.groups import GroupService
+from annotations.review import ReviewService
 from annotations.search import SearchService
 from annotations.service import AnnotationService
 from corpus.importer import DocumentImporter
@@ -26,6 +27,7 @@ class Services:
     annotations: AnnotationService
     groups: GroupService
     search: SearchService
+    review: ReviewService
 
 
 def services() -> Services:
@@ -49,6 +51,9 @@ def services() -> Services:
                 documents,
                 max_length=config["SEARCH_MAX_QUERY_LENGTH"],
                 max_terms=config["SEARCH_MAX_TERMS"],
+            ),
+            review=ReviewService(
+                session, documents, annotations, accounts, max_quote=config["MAX_QUOTE_LENGTH"]
             ),
         )
     built: Services = g.services

@@ -1,0 +1,480 @@
+"""Check-worthiness: rank a document's sentences by transparent, offline features.
+
+Every score is a sum of named Reasons (feature, weight, evidence), so a reviewer sees why a
+sentence was suggested. No model, no network: regular expressions and small word lists.
+Weights follow the logic of fact-checking (specific, attributable, dated, counted claims are
+checkable; hedges, opinions, predictions and questions are not), not a fit to any labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One feature's contribution to a sentence's score and the words that triggered it."""
+
+    feature: str
+    weight: float
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A sentence [start, end) of the canonical text (code points), scored with its reasons."""
+
+    start: int
+    end: int
+    text: str
+    block_id: str
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(word.replace("_", " ") for word in text.split())
+
+
+# --- Sentence splitting -------------------------------------------------------------------
+
+_OPEN = "\"'“‘([«"
+# A candidate end: terminal punctuation and any closing quotes or brackets, then whitespace.
+_BOUNDARY = regex.compile(r"[.!?…]+[\"'”’)\]»]*(?=\s)")
+_NEXT = regex.compile(r"\s+[\"'“‘(\[«]*(\p{Lu}|\p{N})")
+_NEXT_WORD = regex.compile(r"\s*[\"'“‘(\[«]*(\w+)")
+_LAST_TOKEN = regex.compile(r"(\S+)$")
+# Titles and Latin abbreviations always lead into more words, so they never end a sentence.
+_ALWAYS_ABBREV = _words(
+    "mr mrs ms dr prof st gen col lt sgt capt cmdr adm gov sen rep rev hon pres supt jr sr mt "
+    "ft e.g i.e cf vs viz al approx"
+)
+# These end a sentence unless a number follows: "No. 5", "Jan. 12", "p. 4".
+_BEFORE_NUMBER = _words(
+    "no nos vol p pp fig art ch sec jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+# After "U.S." a new sentence usually opens with one of these; "U.S. Army" continues.
+_OPENERS = _words(
+    "the a an this that these those it he she they we i in on at but and however yet so there "
+    "his her their its our when while after before if as for"
+)
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split text[start:end] into sentence spans (code points), stripped of outer whitespace."""
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        following = _NEXT.match(text, match.end(), end)
+        if following is None or not _is_boundary(text, begin, match, following.group(1)):
+            continue
+        spans.append((begin, match.end()))
+        begin = match.end()
+    spans.append((begin, end))
+    return [span for span in (_strip(text, s, e) for s, e in spans) if span[0] < span[1]]
+
+
+def _is_boundary(text: str, begin: int, match: regex.Match[str], following: str) -> bool:
+    if not match.group().startswith(".") or match.group().startswith("..."):
+        return True
+    found = _LAST_TOKEN.search(text, begin, match.start())
+    token = found.group(1).lstrip(_OPEN) if found else ""
+    word = token.lower()
+    if word in _ALWAYS_ABBREV or (word in _BEFORE_NUMBER and following.isdigit()):
+        return False
+    if regex.fullmatch(r"\p{Lu}", token):
+        return False  # an initial, as in "William J. Donovan"
+    if regex.fullmatch(r"(?:\p{L}\.)+\p{L}", word):  # "U.S.", "e.g." spelled oddly
+        nxt = _NEXT_WORD.match(text, match.end())
+        return nxt is not None and nxt.group(1).lower() in _OPENERS
+    return True
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# --- Numbers, dates, wording ------------------------------------------------------------
+
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"
+    r"|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?"
+    r"|dozens?|half|twice|double|triple"
+)
+# Digits with an optional unit, money or percentage; or a spelled-out count. "the two" and
+# "these two" point back at things already named, so they are not counts.
+_QUANTITY = regex.compile(
+    rf"[$€£¥]\s?\d[\d,.]*(?:\s(?:million|billion|trillion))?"
+    rf"|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent)|\s(?:million|billion|trillion)\b)?"
+    rf"(?:\s(?:dollars|euros|pounds|rubles|roubles|yuan|km|kilometres|miles|tonnes|tons"
+    rf"|hours|days|weeks|months|years|people|troops|soldiers)\b)?"
+    rf"|(?<!\b(?:the|these|those)\s)\b(?:{_NUMBER_WORDS})\b(?:[\s-](?:{_NUMBER_WORDS})\b)*"
+    rf"(?:\s(?:dollars|euros|pounds|rubles|people|troops|percent)\b)?",
+    regex.IGNORECASE,
+)
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+)
+_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b(?![\d%,.]\d)"
+_PREP = r"(?:(?:in|by|since|after|before|during|until|from|of|early|late|mid)[\s-]+)?"
+_DATE = regex.compile(
+    rf"{_PREP}(?:(?:the\s+)?(?:1[89]\d0|20\d0)s\b"  # decades: "the 1990s"
+    rf"|(?:\d{{1,2}}\s+)?(?:{_MONTH})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?\s+{_YEAR}"
+    rf"|(?:\d{{1,2}}\s+)?(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|(?:January|February|March|April|June|July|August|September|October|November|December)\b"
+    rf"|{_YEAR})"
+)
+_NAMED_NUMBER = regex.compile(r"\bWorld War (?:I{1,2}|[12])\b|\bNo\.\s?\d+")  # names, not counts
+# "at least" and "at most" set bounds; they are not superlatives.
+_SUPERLATIVE = regex.compile(
+    r"(?<!\bat\s)\b(?:the\s+)?(?:most|least|first|last|only|never|all|every|none|no one)\b"
+    r"(?:\s\w+)?|\b\w{2,}est\b|\brecord[-\s](?:high|low|level|number)s?\b",
+    regex.IGNORECASE,
+)
+_NOT_SUPERLATIVE = _words(
+    "interest west test rest suggest honest forest request protest manifest modest earnest "
+    "contest invest arrest harvest digest detest attest conquest inquest behest unrest midwest "
+    "southwest northwest priest guest quest chest nest pest vest zest jest crest lest everest "
+    "budapest bucharest tempest"
+)
+# "other than" and "rather than" contrast, they do not compare amounts.
+_COMPARISON = regex.compile(
+    r"\b(?!(?:other|rather)\s)(?:\w+er|more|less|fewer|(?:no|any)\s\w+er)\s+than\b"
+    r"|\b(?:more|less|fewer)\s+\w+\s+than\b"
+    r"|\bcompared\s(?:with|to)\b|\b(?:twice|half|three times)\sas\b|\bas\s(?:many|much)\sas\b"
+    r"|\b(?:surpass|exceed|outnumber|outpac|doubl|tripl|halv)(?:e|es|ed|ing)?\b",
+    regex.IGNORECASE,
+)
+_ATTRIBUTION = regex.compile(
+    r"\baccording to\b|\b(?:in|on) the words of\b|\b(?:said|says|told|stated|announced|declared"
+    r"|reported|claimed|claims|charged|observed|described|quoted|stressed|insisted|warned|denied"
+    r"|admitted|wrote|tweeted|blamed|accused|promised|threatened|denounced|confirmed|testified"
+    r"|estimated|revealed|recalls|speaks of)\b",
+    regex.IGNORECASE,
+)
+# Four or more quoted words are a quotation someone can be held to; one to three are a scare
+# quote or a coined term ("new thinking", "Reset"), which asserts nothing checkable.
+_QUOTED = regex.compile(r"“([^”]+)”|\"([^\"]+)\"")
+_MIN_QUOTED_WORDS = 4
+_CAUSAL = regex.compile(
+    r"\bbecause\b|\bas a (?:result|consequence)\b|\b(?:led|leads?|leading) to\b"
+    r"|\b(?:caused?|causes|causing)\b|\bdue to\b|\bthanks to\b|\bowing to\b"
+    r"|\bresult(?:ing|ed)? in\b|\bconsequently\b|\bcontribut(?:ed|es|ing) to\b"
+    r"|\ba factor in\b|\b(?:sparked|triggered)\b",
+    regex.IGNORECASE,
+)
+_HEDGE = regex.compile(
+    r"\b(?:perhaps|maybe|presumably|arguably|possibly|probably|supposedly|apparently"
+    r"|it seems|seems? to|seemed to|appears? to|I think|we think|I believe|we believe"
+    r"|in my view|in our view)\b",
+    regex.IGNORECASE,
+)
+# Speculative modals; "could not" and "could no longer" report a past inability instead.
+_MODAL = regex.compile(r"\b(?:could|may|might)\b(?!\s+(?:not\b|no longer\b|\d))", regex.I)
+_OPINION = regex.compile(
+    r"\b(?:should|ought to|must|needless to say|of course|it is (?:important|hard|tempting|clear)"
+    r"|important|significant|useful|interesting|tempting|surprising|remarkable|tremendous"
+    r"|crucial|paramount|best understood|clearly|obviously|undoubtedly|understandably"
+    r"|unthinkable|inevitable|improbable|desperately|skillfully)\b",
+    regex.IGNORECASE,
+)
+_PREDICTION = regex.compile(
+    r"\b(?:will|shall|is going to|are going to|remains to be seen)\b",
+    regex.IGNORECASE,
+)
+_WORD = regex.compile(r"\w+(?:[-'’]\w+)*")
+_SHORT_WORDS = 6
+
+# --- Named entities without a model ---------------------------------------------------------
+# Capitalised word runs (not the sentence's first word unless it is a known name) classified
+# by small gazetteers. Multi-word names use "_" for the space.
+
+_PLACES = _words(
+    "Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan Bahrain "
+    "Bangladesh Belarus Belgium Bolivia Bosnia Brazil Bulgaria Cambodia Cameroon Canada Chad "
+    "Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt Eritrea "
+    "Estonia Ethiopia Finland France Georgia Germany Ghana Greece Guatemala Haiti Honduras "
+    "Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Japan Jordan Kazakhstan "
+    "Kenya Korea Kosovo Kuwait Kyrgyzstan Laos Latvia Lebanon Libya Lithuania Luxembourg "
+    "Malaysia Mali Mexico Moldova Mongolia Montenegro Morocco Mozambique Myanmar Nepal "
+    "Netherlands Nicaragua Niger Nigeria Norway Oman Pakistan Palestine Panama Paraguay Peru "
+    "Philippines Poland Portugal Qatar Romania Russia Rwanda Serbia Singapore Slovakia Slovenia "
+    "Somalia Spain Sudan Sweden Switzerland Syria Taiwan Tajikistan Tanzania Thailand Tunisia "
+    "Turkey Turkmenistan Uganda Ukraine Uruguay Uzbekistan Venezuela Vietnam Yemen Zambia "
+    "Zimbabwe America Britain England Scotland Wales Europe Asia Africa Arctic Antarctica "
+    "North_Korea South_Korea United_States United_Kingdom Soviet_Union Russian_Federation "
+    "Czech_Republic Saudi_Arabia South_Africa New_Zealand Sri_Lanka Middle_East Far_East "
+    "Latin_America Central_Asia East_Asia USA US U.S. UK USSR DPRK DRPK PRC ROK UAE "
+    "Moscow Washington Beijing Pyongyang Seoul Tokyo Kyiv Kiev Minsk Warsaw Berlin Paris London "
+    "Rome Madrid Vienna Prague Budapest Bucharest Sofia Athens Ankara Istanbul Tehran Baghdad "
+    "Damascus Beirut Jerusalem Cairo Riyadh Delhi Mumbai Islamabad Kabul Dhaka Bangkok Hanoi "
+    "Manila Jakarta Canberra Ottawa Havana Caracas Brasilia Helsinki Stockholm Oslo Copenhagen "
+    "Tallinn Riga Vilnius Tbilisi Yerevan Baku Astana Tashkent Dresden Munich Geneva Brussels "
+    "Strasbourg Vladivostok Leningrad Petersburg Stalingrad Sevastopol Grozny Chicago Boston "
+    "Crimea Donbas Donbass Chechnya Caucasus Siberia Balkans Baltic Kashmir Tibet Xinjiang Gaza "
+    "Kurdistan Transnistria Abkhazia Ossetia Manchuria Hokkaido Mediterranean Pacific Atlantic"
+)
+_ORG_WORDS = _words(
+    "Administration Ministry Department Office Agency Bureau Institute University College "
+    "Council Committee Commission Parliament Congress Senate Duma Assembly Court Party Army "
+    "Navy Force Forces Regiment Brigade Mission Services Service Bank Fund Company Corporation "
+    "Association Foundation Organization Organisation Union Alliance League Federation Group "
+    "Times Post Journal Kremlin Pentagon Politburo"
+)
+_ORG_NAMES = _words("United_Nations European_Union Red_Cross World_Bank Kremlin Pentagon")
+_ORG_ACRONYMS = _words("NATO UN EU KGB FSB NKVD OSS CIA FBI NSA IMF WTO WHO OPEC ASEAN BBC GRU")
+_TITLES = _words(
+    "President Minister Prime Secretary Chancellor Colonel General Admiral Major Captain "
+    "Lieutenant Sergeant Marshal Senator Governor Ambassador Premier Chairman King Queen Prince "
+    "Princess Pope Emperor Tsar Czar Mayor Judge Justice Dr Mr Mrs Ms Professor Prof "
+    "Foreign Defence Defense State Vice Deputy Sir Lord Lady Sheikh"
+)
+# Nationalities, ideologies, directions, wars and programmes: capitalised but not a name.
+_NOT_NAMES = _words(
+    "Russian Russians Soviet Soviets American Americans Chinese Korean Koreans Japanese "
+    "Ukrainian Ukrainians Georgian Lithuanian Polish German Germans British French Syrian "
+    "Swedish European Europeans Asian Western Westerners Eastern Northern Southern Chechen "
+    "Communist Communists Marxist Leninist Marxism-Leninism Marxist-Leninist Nazi Nazis Cyrillic "
+    "Latin Islamic Muslim Christian Orthodox Catholic Jewish Arab Kurdish North South East West "
+    "Central Cold War World Revolution Crisis Summit Treaty Doctrine Plan Initiative Era Age "
+    "Democratic People Republic Internet God I January February March April May June July "
+    "August September October November December Monday Tuesday Wednesday Thursday Friday "
+    "Saturday Sunday"
+)
+# Capitalised only because they open a sentence: "When Putin ...", "The Kremlin ...".
+_FUNCTION_WORDS = _OPENERS | _words(
+    "under even during with from by to of what how why where who which although though since "
+    "until once because whereas moreover meanwhile indeed accordingly both each many most some "
+    "such no not only one all every another other later early last next then thus"
+)
+# A name may run on through "of" only after a word that heads such names: "Office of
+# Strategic Services", "Republic of Korea", "Secretary of State"; not "Torbakov of the Swedish".
+_OF_HEADS = _words("Republic Kingdom Commonwealth Gulf Sea Bay Isle Cape Strait Duke")
+_CAPITAL = regex.compile(r"^(?:(?:al|el|bin|ibn|van|von|de|da|di)-)?\p{Lu}")
+_TOKEN = regex.compile(r"[\p{L}\p{M}]+(?:[-.'’][\p{L}\p{M}]+)*\.?")
+_POSSESSIVE = regex.compile(r"['’]s?$")
+_Run = list[tuple[str, int, int]]  # (word without possessive, start, end) in the sentence
+
+
+def _capitalised_runs(sentence: str, known: frozenset[str]) -> list[_Run]:
+    """Runs of capitalised words joined by spaces or a heading "of (the)"; possessives end one."""
+    runs: list[_Run] = []
+    current: _Run = []
+    tokens = list(_TOKEN.finditer(sentence))
+    for index, match in enumerate(tokens):
+        word = match.group() if match.group() in _PLACES else match.group().rstrip(".")
+        gap = sentence[current[-1][2] : match.start()] if current else ""
+        if _CAPITAL.match(word) and (index > 0 or _opens_name(word, tokens, known)):
+            if gap != " " and not (gap in {" of ", " of the "} and _heads(current[-1][0])):
+                current = []
+                runs.append(current)
+            bare = _POSSESSIVE.sub("", word)
+            if bare == "People":  # "Democratic People’s Republic of Korea" is one name
+                current.append((bare, match.start(), match.start() + len(word)))
+                continue
+            current.append((bare, match.start(), match.start() + len(bare)))
+            if bare != word:  # "Trump’s North Korean initiative": the name ends here
+                current = []
+        elif not (current and word in {"of", "the"} and gap in {" ", " of "}):
+            current = []
+    return [run for run in runs if run]
+
+
+def _opens_name(word: str, tokens: Sequence[regex.Match[str]], known: frozenset[str]) -> bool:
+    """A sentence's capitalised first word is a name if known, or if a name follows it."""
+    if _is_known(word, known):
+        return True
+    if word.lower() in _FUNCTION_WORDS or len(tokens) < 2:
+        return False
+    second = tokens[1]
+    return tokens[0].end() + 1 == second.start() and bool(_CAPITAL.match(second.group()))
+
+
+def _heads(word: str) -> bool:
+    return word in _ORG_WORDS or word in _TITLES or word in _OF_HEADS
+
+
+def _is_known(word: str, known: frozenset[str]) -> bool:
+    bare = _POSSESSIVE.sub("", word)
+    return bare in _PLACES or bare in _ORG_ACRONYMS or bare in _TITLES or bare in known
+
+
+def _is_org(word: str) -> bool:
+    return word in _ORG_ACRONYMS or word in _ORG_WORDS or word.removesuffix("s") in _ORG_WORDS
+
+
+def _classify(run: Sequence[str], known: frozenset[str]) -> str | None:
+    """Return "person", "place" or "organisation" for a run of capitalised words, or None."""
+    parts = [piece for word in run for piece in word.split("-")]
+    names = [word for word in run if word not in _TITLES and word not in _NOT_NAMES]
+    spans = [" ".join(parts[i : i + n]) for n in (1, 2, 3) for i in range(len(parts))]
+    titled = any(word in _TITLES for word in run) and names and run[-1] in names
+    if titled and " ".join(names) not in _PLACES and not any(map(_is_org, names)):
+        return "person"
+    if " ".join(run) in _PLACES:
+        return "place"
+    if " ".join(run) in _ORG_NAMES or any(map(_is_org, parts)):
+        return "organisation"
+    if any(span in _PLACES for span in spans):
+        return "place"
+    if len(names) >= 2 or (len(names) == 1 and names[0] in known):
+        return "person"
+    if len(run) == 1 and regex.fullmatch(r"\p{Lu}{2,6}", run[0]):
+        return "organisation"  # an unlisted acronym is most often a body or agency
+    return None
+
+
+def find_entities(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Return (kind, words as written) for each named person, place or organisation."""
+    found: list[tuple[str, str]] = []
+    for run in _capitalised_runs(sentence, known):
+        kind = _classify([word for word, _, _ in run], known)
+        if kind is not None:
+            found.append((kind, sentence[run[0][1] : run[-1][2]]))
+    return found
+
+
+def person_names(sentence: str, known: frozenset[str] = frozenset()) -> set[str]:
+    """Return the name words of people in a sentence, so later mentions ("Putin") resolve."""
+    return {
+        word
+        for kind, words in find_entities(sentence, known)
+        if kind == "person"
+        for word in regex.split(r"[\s’']+", words)
+        if word not in _TITLES and word not in _NOT_NAMES and len(word) > 2
+    }
+
+
+# --- Scoring ----------------------------------------------------------------------------------
+# Why each weight: a fact-checker needs something concrete to check against a record.
+# Numbers and dates are the most directly checkable (statistics, timelines): 1.5.
+# A named person makes the claim attributable to someone who did or said something: 1.0;
+# an organisation is a checkable actor, slightly less specific: 0.75; places set the scene
+# and occur in analysis as much as in claims: 0.5. Attribution ("said", "according to") and
+# real quotations are claims about what someone said, checkable against transcripts: 1.0.
+# Superlatives and absolutes ("the first", "only", "never") are bold and often wrong: 0.75.
+# Comparisons and cause-and-effect wording assert relations between facts: 0.5 each.
+# Hedges and opinion words mark the author's judgement, not a fact: -1.0 (modals -0.5);
+# predictions cannot be checked yet: -0.75; questions assert nothing: -1.5; a sentence under
+# six words rarely holds a complete claim: -1.0.
+ENTITY_WEIGHTS = {"person": 1.0, "organisation": 0.75, "place": 0.5}
+
+
+def _evidence(matches: Iterable[str]) -> str:
+    seen: dict[str, None] = {}
+    for item in matches:
+        seen.setdefault(" ".join(item.split()), None)
+    return ", ".join(seen)
+
+
+def _mask(text: str, pattern: regex.Pattern[str]) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _numbers(sentence: str) -> list[Reason]:
+    dates = [m.group() for m in _DATE.finditer(sentence)]
+    rest = _mask(_mask(sentence, _DATE), _NAMED_NUMBER)
+    quantities = [m.group().strip() for m in _QUANTITY.finditer(rest) if m.group().strip()]
+    reasons = []
+    if quantities:
+        strong = any(regex.search(r"\d|hundred|thousand|illion", q, regex.I) for q in quantities)
+        reasons.append(Reason("quantity", 1.5 if strong else 1.0, _evidence(quantities)))
+    if dates:
+        reasons.append(Reason("date", 1.5, _evidence(dates)))
+    return reasons
+
+
+def _entities(sentence: str, known: frozenset[str]) -> list[Reason]:
+    by_kind: dict[str, list[str]] = {}
+    for kind, words in find_entities(sentence, known):
+        by_kind.setdefault(kind, []).append(words)
+    return [
+        Reason(kind, weight, _evidence(by_kind[kind]))
+        for kind, weight in ENTITY_WEIGHTS.items()
+        if kind in by_kind
+    ]
+
+
+def _wording(sentence: str) -> list[Reason]:
+    superlatives = [
+        m.group()
+        for m in _SUPERLATIVE.finditer(sentence)
+        if m.group().lower() not in _NOT_SUPERLATIVE
+    ]
+    quotes = [
+        f"“{body}”"
+        for m in _QUOTED.finditer(sentence)
+        if len((body := m.group(1) or m.group(2)).split()) >= _MIN_QUOTED_WORDS
+    ]
+    found = [
+        ("superlative", 0.75, superlatives),
+        ("comparison", 0.5, [m.group() for m in _COMPARISON.finditer(sentence)]),
+        ("attribution", 1.0, [m.group() for m in _ATTRIBUTION.finditer(sentence)]),
+        ("quotation", 1.0, quotes),
+        ("causal", 0.5, [m.group() for m in _CAUSAL.finditer(sentence)]),
+    ]
+    return [Reason(name, weight, _evidence(items)) for name, weight, items in found if items]
+
+
+def _negatives(sentence: str) -> list[Reason]:
+    hedges = [m.group() for m in _HEDGE.finditer(sentence)]
+    modals = [m.group() for m in _MODAL.finditer(sentence)]
+    found = [
+        ("hedge", -1.0 if hedges else -0.5, hedges + modals),
+        ("opinion", -1.0, [m.group() for m in _OPINION.finditer(sentence)]),
+        ("prediction", -0.75, [m.group() for m in _PREDICTION.finditer(sentence)]),
+    ]
+    reasons = [Reason(name, weight, _evidence(items)) for name, weight, items in found if items]
+    if sentence.rstrip("\"'”’)]» ").endswith("?"):
+        reasons.append(Reason("question", -1.5, "?"))
+    words = len(_WORD.findall(sentence))
+    if words < _SHORT_WORDS:
+        reasons.append(Reason("short", -1.0, f"{words} words"))
+    return reasons
+
+
+def score_sentence(
+    sentence: str, known_names: frozenset[str] = frozenset()
+) -> tuple[float, tuple[Reason, ...]]:
+    """Score one sentence: the sum of its reasons' weights, and the reasons themselves.
+
+    known_names are people's name words seen earlier in the document, so that a bare "Putin"
+    after "Vladimir Putin" counts as a person.
+    """
+    reasons = (
+        *_numbers(sentence),
+        *_entities(sentence, known_names),
+        *_wording(sentence),
+        *_negatives(sentence),
+    )
+    return round(sum(reason.weight for reason in reasons), 2), reasons
+
+
+def suggest_claims(
+    text: str, blocks: Iterable[tuple[str, str, int, int]], limit: int | None = None
+) -> list[Suggestion]:
+    """Rank the sentences of paragraph blocks by check-worthiness (score desc, then position)."""
+    sentences = [
+        (start, end, block_id)
+        for block_id, kind, block_start, block_end in blocks
+        if kind == "paragraph"
+        for start, end in split_sentences(text, block_start, block_end)
+    ]
+    sentences.sort()
+    known: set[str] = set()
+    suggestions = []
+    for start, end, block_id in sentences:
+        sentence = text[start:end]
+        known |= person_names(sentence, frozenset(known))
+        score, reasons = score_sentence(sentence, frozenset(known))
+        suggestions.append(Suggestion(start, end, sentence, block_id, score, reasons))
+    suggestions.sort(key=lambda s: (-s.score, s.start))
+    return suggestions if limit is None else suggestions[:limit]
