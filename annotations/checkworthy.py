@@ -13,6 +13,23 @@ from dataclasses import dataclass
 
 import regex
 
+from annotations.lexicon import (
+    ALWAYS_ABBREV,
+    BEFORE_NUMBER,
+    FUNCTION_WORDS,
+    MONTH,
+    NOT_NAMES,
+    NOT_SUPERLATIVE,
+    NUMBER_WORDS,
+    OF_HEADS,
+    OPENERS,
+    ORG_ACRONYMS,
+    ORG_NAMES,
+    ORG_WORDS,
+    PLACES,
+    TITLES,
+)
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -35,10 +52,6 @@ class Suggestion:
     reasons: tuple[Reason, ...]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(word.replace("_", " ") for word in text.split())
-
-
 # --- Sentence splitting -------------------------------------------------------------------
 
 _OPEN = "\"'“‘([«"
@@ -47,20 +60,6 @@ _BOUNDARY = regex.compile(r"[.!?…]+[\"'”’)\]»]*(?=\s)")
 _NEXT = regex.compile(r"\s+[\"'“‘(\[«]*(\p{Lu}|\p{N})")
 _NEXT_WORD = regex.compile(r"\s*[\"'“‘(\[«]*(\w+)")
 _LAST_TOKEN = regex.compile(r"(\S+)$")
-# Titles and Latin abbreviations always lead into more words, so they never end a sentence.
-_ALWAYS_ABBREV = _words(
-    "mr mrs ms dr prof st gen col lt sgt capt cmdr adm gov sen rep rev hon pres supt jr sr mt "
-    "ft e.g i.e cf vs viz al approx"
-)
-# These end a sentence unless a number follows: "No. 5", "Jan. 12", "p. 4".
-_BEFORE_NUMBER = _words(
-    "no nos vol p pp fig art ch sec jan feb mar apr jun jul aug sep sept oct nov dec"
-)
-# After "U.S." a new sentence usually opens with one of these; "U.S. Army" continues.
-_OPENERS = _words(
-    "the a an this that these those it he she they we i in on at but and however yet so there "
-    "his her their its our when while after before if as for"
-)
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -83,13 +82,13 @@ def _is_boundary(text: str, begin: int, match: regex.Match[str], following: str)
     found = _LAST_TOKEN.search(text, begin, match.start())
     token = found.group(1).lstrip(_OPEN) if found else ""
     word = token.lower()
-    if word in _ALWAYS_ABBREV or (word in _BEFORE_NUMBER and following.isdigit()):
+    if word in ALWAYS_ABBREV or (word in BEFORE_NUMBER and following.isdigit()):
         return False
     if regex.fullmatch(r"\p{Lu}", token):
         return False  # an initial, as in "William J. Donovan"
     if regex.fullmatch(r"(?:\p{L}\.)+\p{L}", word):  # "U.S.", "e.g." spelled oddly
         nxt = _NEXT_WORD.match(text, match.end())
-        return nxt is not None and nxt.group(1).lower() in _OPENERS
+        return nxt is not None and nxt.group(1).lower() in OPENERS
     return True
 
 
@@ -103,11 +102,6 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 # --- Numbers, dates, wording ------------------------------------------------------------
 
-_NUMBER_WORDS = (
-    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"
-    r"|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?"
-    r"|dozens?|half|twice|double|triple"
-)
 # Digits with an optional unit, money or percentage; or a spelled-out count. "the two" and
 # "these two" point back at things already named, so they are not counts.
 _QUANTITY = regex.compile(
@@ -115,20 +109,16 @@ _QUANTITY = regex.compile(
     rf"|\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent)|\s(?:million|billion|trillion)\b)?"
     rf"(?:\s(?:dollars|euros|pounds|rubles|roubles|yuan|km|kilometres|miles|tonnes|tons"
     rf"|hours|days|weeks|months|years|people|troops|soldiers)\b)?"
-    rf"|(?<!\b(?:the|these|those)\s)\b(?:{_NUMBER_WORDS})\b(?:[\s-](?:{_NUMBER_WORDS})\b)*"
+    rf"|(?<!\b(?:the|these|those)\s)\b(?:{NUMBER_WORDS})\b(?:[\s-](?:{NUMBER_WORDS})\b)*"
     rf"(?:\s(?:dollars|euros|pounds|rubles|people|troops|percent)\b)?",
     regex.IGNORECASE,
-)
-_MONTH = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
 )
 _YEAR = r"\b(?:1[89]\d\d|20\d\d)\b(?![\d%,.]\d)"
 _PREP = r"(?:(?:in|by|since|after|before|during|until|from|of|early|late|mid)[\s-]+)?"
 _DATE = regex.compile(
     rf"{_PREP}(?:(?:the\s+)?(?:1[89]\d0|20\d0)s\b"  # decades: "the 1990s"
-    rf"|(?:\d{{1,2}}\s+)?(?:{_MONTH})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?\s+{_YEAR}"
-    rf"|(?:\d{{1,2}}\s+)?(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+    rf"|(?:\d{{1,2}}\s+)?(?:{MONTH})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?\s+{_YEAR}"
+    rf"|(?:\d{{1,2}}\s+)?(?:{MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
     rf"|(?:January|February|March|April|June|July|August|September|October|November|December)\b"
     rf"|{_YEAR})"
 )
@@ -138,12 +128,6 @@ _SUPERLATIVE = regex.compile(
     r"(?<!\bat\s)\b(?:the\s+)?(?:most|least|first|last|only|never|all|every|none|no one)\b"
     r"(?:\s\w+)?|\b\w{2,}est\b|\brecord[-\s](?:high|low|level|number)s?\b",
     regex.IGNORECASE,
-)
-_NOT_SUPERLATIVE = _words(
-    "interest west test rest suggest honest forest request protest manifest modest earnest "
-    "contest invest arrest harvest digest detest attest conquest inquest behest unrest midwest "
-    "southwest northwest priest guest quest chest nest pest vest zest jest crest lest everest "
-    "budapest bucharest tempest"
 )
 # "other than" and "rather than" contrast, they do not compare amounts.
 _COMPARISON = regex.compile(
@@ -197,67 +181,6 @@ _SHORT_WORDS = 6
 # Capitalised word runs (not the sentence's first word unless it is a known name) classified
 # by small gazetteers. Multi-word names use "_" for the space.
 
-_PLACES = _words(
-    "Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan Bahrain "
-    "Bangladesh Belarus Belgium Bolivia Bosnia Brazil Bulgaria Cambodia Cameroon Canada Chad "
-    "Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt Eritrea "
-    "Estonia Ethiopia Finland France Georgia Germany Ghana Greece Guatemala Haiti Honduras "
-    "Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Japan Jordan Kazakhstan "
-    "Kenya Korea Kosovo Kuwait Kyrgyzstan Laos Latvia Lebanon Libya Lithuania Luxembourg "
-    "Malaysia Mali Mexico Moldova Mongolia Montenegro Morocco Mozambique Myanmar Nepal "
-    "Netherlands Nicaragua Niger Nigeria Norway Oman Pakistan Palestine Panama Paraguay Peru "
-    "Philippines Poland Portugal Qatar Romania Russia Rwanda Serbia Singapore Slovakia Slovenia "
-    "Somalia Spain Sudan Sweden Switzerland Syria Taiwan Tajikistan Tanzania Thailand Tunisia "
-    "Turkey Turkmenistan Uganda Ukraine Uruguay Uzbekistan Venezuela Vietnam Yemen Zambia "
-    "Zimbabwe America Britain England Scotland Wales Europe Asia Africa Arctic Antarctica "
-    "North_Korea South_Korea United_States United_Kingdom Soviet_Union Russian_Federation "
-    "Czech_Republic Saudi_Arabia South_Africa New_Zealand Sri_Lanka Middle_East Far_East "
-    "Latin_America Central_Asia East_Asia USA US U.S. UK USSR DPRK DRPK PRC ROK UAE "
-    "Moscow Washington Beijing Pyongyang Seoul Tokyo Kyiv Kiev Minsk Warsaw Berlin Paris London "
-    "Rome Madrid Vienna Prague Budapest Bucharest Sofia Athens Ankara Istanbul Tehran Baghdad "
-    "Damascus Beirut Jerusalem Cairo Riyadh Delhi Mumbai Islamabad Kabul Dhaka Bangkok Hanoi "
-    "Manila Jakarta Canberra Ottawa Havana Caracas Brasilia Helsinki Stockholm Oslo Copenhagen "
-    "Tallinn Riga Vilnius Tbilisi Yerevan Baku Astana Tashkent Dresden Munich Geneva Brussels "
-    "Strasbourg Vladivostok Leningrad Petersburg Stalingrad Sevastopol Grozny Chicago Boston "
-    "Crimea Donbas Donbass Chechnya Caucasus Siberia Balkans Baltic Kashmir Tibet Xinjiang Gaza "
-    "Kurdistan Transnistria Abkhazia Ossetia Manchuria Hokkaido Mediterranean Pacific Atlantic"
-)
-_ORG_WORDS = _words(
-    "Administration Ministry Department Office Agency Bureau Institute University College "
-    "Council Committee Commission Parliament Congress Senate Duma Assembly Court Party Army "
-    "Navy Force Forces Regiment Brigade Mission Services Service Bank Fund Company Corporation "
-    "Association Foundation Organization Organisation Union Alliance League Federation Group "
-    "Times Post Journal Kremlin Pentagon Politburo"
-)
-_ORG_NAMES = _words("United_Nations European_Union Red_Cross World_Bank Kremlin Pentagon")
-_ORG_ACRONYMS = _words("NATO UN EU KGB FSB NKVD OSS CIA FBI NSA IMF WTO WHO OPEC ASEAN BBC GRU")
-_TITLES = _words(
-    "President Minister Prime Secretary Chancellor Colonel General Admiral Major Captain "
-    "Lieutenant Sergeant Marshal Senator Governor Ambassador Premier Chairman King Queen Prince "
-    "Princess Pope Emperor Tsar Czar Mayor Judge Justice Dr Mr Mrs Ms Professor Prof "
-    "Foreign Defence Defense State Vice Deputy Sir Lord Lady Sheikh"
-)
-# Nationalities, ideologies, directions, wars and programmes: capitalised but not a name.
-_NOT_NAMES = _words(
-    "Russian Russians Soviet Soviets American Americans Chinese Korean Koreans Japanese "
-    "Ukrainian Ukrainians Georgian Lithuanian Polish German Germans British French Syrian "
-    "Swedish European Europeans Asian Western Westerners Eastern Northern Southern Chechen "
-    "Communist Communists Marxist Leninist Marxism-Leninism Marxist-Leninist Nazi Nazis Cyrillic "
-    "Latin Islamic Muslim Christian Orthodox Catholic Jewish Arab Kurdish North South East West "
-    "Central Cold War World Revolution Crisis Summit Treaty Doctrine Plan Initiative Era Age "
-    "Democratic People Republic Internet God I January February March April May June July "
-    "August September October November December Monday Tuesday Wednesday Thursday Friday "
-    "Saturday Sunday"
-)
-# Capitalised only because they open a sentence: "When Putin ...", "The Kremlin ...".
-_FUNCTION_WORDS = _OPENERS | _words(
-    "under even during with from by to of what how why where who which although though since "
-    "until once because whereas moreover meanwhile indeed accordingly both each many most some "
-    "such no not only one all every another other later early last next then thus"
-)
-# A name may run on through "of" only after a word that heads such names: "Office of
-# Strategic Services", "Republic of Korea", "Secretary of State"; not "Torbakov of the Swedish".
-_OF_HEADS = _words("Republic Kingdom Commonwealth Gulf Sea Bay Isle Cape Strait Duke")
 _CAPITAL = regex.compile(r"^(?:(?:al|el|bin|ibn|van|von|de|da|di)-)?\p{Lu}")
 _TOKEN = regex.compile(r"[\p{L}\p{M}]+(?:[-.'’][\p{L}\p{M}]+)*\.?")
 _POSSESSIVE = regex.compile(r"['’]s?$")
@@ -270,7 +193,7 @@ def _capitalised_runs(sentence: str, known: frozenset[str]) -> list[_Run]:
     current: _Run = []
     tokens = list(_TOKEN.finditer(sentence))
     for index, match in enumerate(tokens):
-        word = match.group() if match.group() in _PLACES else match.group().rstrip(".")
+        word = match.group() if match.group() in PLACES else match.group().rstrip(".")
         gap = sentence[current[-1][2] : match.start()] if current else ""
         if _CAPITAL.match(word) and (index > 0 or _opens_name(word, tokens, known)):
             if gap != " " and not (gap in {" of ", " of the "} and _heads(current[-1][0])):
@@ -292,38 +215,38 @@ def _opens_name(word: str, tokens: Sequence[regex.Match[str]], known: frozenset[
     """A sentence's capitalised first word is a name if known, or if a name follows it."""
     if _is_known(word, known):
         return True
-    if word.lower() in _FUNCTION_WORDS or len(tokens) < 2:
+    if word.lower() in FUNCTION_WORDS or len(tokens) < 2:
         return False
     second = tokens[1]
     return tokens[0].end() + 1 == second.start() and bool(_CAPITAL.match(second.group()))
 
 
 def _heads(word: str) -> bool:
-    return word in _ORG_WORDS or word in _TITLES or word in _OF_HEADS
+    return word in ORG_WORDS or word in TITLES or word in OF_HEADS
 
 
 def _is_known(word: str, known: frozenset[str]) -> bool:
     bare = _POSSESSIVE.sub("", word)
-    return bare in _PLACES or bare in _ORG_ACRONYMS or bare in _TITLES or bare in known
+    return bare in PLACES or bare in ORG_ACRONYMS or bare in TITLES or bare in known
 
 
 def _is_org(word: str) -> bool:
-    return word in _ORG_ACRONYMS or word in _ORG_WORDS or word.removesuffix("s") in _ORG_WORDS
+    return word in ORG_ACRONYMS or word in ORG_WORDS or word.removesuffix("s") in ORG_WORDS
 
 
 def _classify(run: Sequence[str], known: frozenset[str]) -> str | None:
     """Return "person", "place" or "organisation" for a run of capitalised words, or None."""
     parts = [piece for word in run for piece in word.split("-")]
-    names = [word for word in run if word not in _TITLES and word not in _NOT_NAMES]
+    names = [word for word in run if word not in TITLES and word not in NOT_NAMES]
     spans = [" ".join(parts[i : i + n]) for n in (1, 2, 3) for i in range(len(parts))]
-    titled = any(word in _TITLES for word in run) and names and run[-1] in names
-    if titled and " ".join(names) not in _PLACES and not any(map(_is_org, names)):
+    titled = any(word in TITLES for word in run) and names and run[-1] in names
+    if titled and " ".join(names) not in PLACES and not any(map(_is_org, names)):
         return "person"
-    if " ".join(run) in _PLACES:
+    if " ".join(run) in PLACES:
         return "place"
-    if " ".join(run) in _ORG_NAMES or any(map(_is_org, parts)):
+    if " ".join(run) in ORG_NAMES or any(map(_is_org, parts)):
         return "organisation"
-    if any(span in _PLACES for span in spans):
+    if any(span in PLACES for span in spans):
         return "place"
     if len(names) >= 2 or (len(names) == 1 and names[0] in known):
         return "person"
@@ -349,7 +272,7 @@ def person_names(sentence: str, known: frozenset[str] = frozenset()) -> set[str]
         for kind, words in find_entities(sentence, known)
         if kind == "person"
         for word in regex.split(r"[\s’']+", words)
-        if word not in _TITLES and word not in _NOT_NAMES and len(word) > 2
+        if word not in TITLES and word not in NOT_NAMES and len(word) > 2
     }
 
 
@@ -407,7 +330,7 @@ def _wording(sentence: str) -> list[Reason]:
     superlatives = [
         m.group()
         for m in _SUPERLATIVE.finditer(sentence)
-        if m.group().lower() not in _NOT_SUPERLATIVE
+        if m.group().lower() not in NOT_SUPERLATIVE
     ]
     quotes = [
         f"“{body}”"
