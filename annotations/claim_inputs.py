@@ -10,6 +10,7 @@ from annotations.bodies import Body, parse_body
 from annotations.citations import STANCES, SourceInput, parse_source
 from annotations.claims import CLAIM_TYPES, RATINGS, REJECT_REASONS, STATES
 from annotations.errors import ValidationError
+from annotations.w3c import parse_audience
 
 MAX_REASON = 1000
 MAX_NOTE = 2000
@@ -27,6 +28,10 @@ class NewFlag:
     position: PositionSelector | None = None
     annotation_id: str | None = None
     evidence: tuple[NewEvidence, ...] = ()
+    # When set, the flagger's reason is also kept as their own "assessing" annotation
+    # on the passage, seen by this audience (private, group or public).
+    note_visibility: str | None = None
+    note_group: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,15 @@ def parse_flag(data: object) -> NewFlag:
     if not isinstance(document, str) or not document:
         raise ValidationError("document", "say which document (or which annotation) to flag")
     quote, position = parse_selectors(data.get("selector"))
-    return NewFlag(document_id=document, quote=quote, position=position, **common)
+    visibility, group = parse_audience(data) if "visibility" in data else (None, None)
+    return NewFlag(
+        document_id=document,
+        quote=quote,
+        position=position,
+        note_visibility=visibility,
+        note_group=group,
+        **common,
+    )
 
 
 def parse_move(data: dict[str, Any]) -> Move:

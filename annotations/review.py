@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import AccountService, User
 from annotations.anchoring import PositionSelector, QuoteSelector, anchor_quote
-from annotations.bodies import Body
+from annotations.bodies import Body, parse_body
 from annotations.checkworthy import Suggestion, suggest_claims
 from annotations.claim_inputs import Move, NewEvidence, NewFlag
 from annotations.claims import (
@@ -25,6 +25,8 @@ from annotations.claims import (
     Verdict,
 )
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from annotations.inputs import NewAnnotation, TargetInput
+from annotations.models import Annotation
 from annotations.service import AnnotationService
 from corpus.models import IndexJob, utcnow
 from corpus.store import DocumentStore
@@ -190,13 +192,16 @@ class ReviewService:
             self.session.add(claim)
             self.session.flush()
             self._log(claim, user, None, "flagged", new.reason)
+        annotation_id = new.annotation_id
+        if new.note_visibility is not None:
+            annotation_id = self._flag_note(new, claim, user).id
         if not any(f.user_id == user.id for f in claim.flags):
             claim.flags.append(
                 ClaimFlag(
                     user=user,
                     claim_type=new.claim_type,
                     reason=new.reason,
-                    annotation_id=new.annotation_id,
+                    annotation_id=annotation_id,
                     created_at=self.clock(),
                 )
             )
@@ -204,6 +209,22 @@ class ReviewService:
             self._add_evidence(claim, item, user)
         self.session.flush()
         return claim, created
+
+    def _flag_note(self, new: NewFlag, claim: Claim, user: User) -> Annotation:
+        """The flagger's own "assessing" annotation on the claim's exact passage."""
+        target = TargetInput(
+            claim.document_id,
+            QuoteSelector(claim.exact, claim.prefix, claim.suffix),
+            PositionSelector(claim.start, claim.end),
+        )
+        note = NewAnnotation(
+            motivation="assessing",
+            body=parse_body(new.reason),
+            visibility=new.note_visibility,
+            group_id=new.note_group,
+            target=target,
+        )
+        return self.annotations.create(note, user)
 
     def _passage(self, new: NewFlag, user: User) -> tuple[str, tuple[int, int, str, str, str, int]]:
         if new.annotation_id is not None:

@@ -89,7 +89,8 @@ def _source_fields(item: dict[str, Any], where: str) -> dict[str, object]:
     }
 
 
-def _audience(data: dict[str, Any]) -> tuple[str | None, int | None]:
+def parse_audience(data: dict[str, Any]) -> tuple[str | None, int | None]:
+    """Validate the visibility and group members of a request."""
     visibility = data.get("visibility")
     if visibility is not None and visibility not in VISIBILITIES:
         raise ValidationError("visibility", f"must be one of {', '.join(VISIBILITIES)}")
@@ -142,7 +143,7 @@ def parse_new_annotation(data: object) -> NewAnnotation:
         raise ValidationError("target", "an annotation needs a target")
     target, parent_id = _target(obj["target"], motivation)
     body, tags, sources = _split_bodies(obj.get("body"), obj.get("bodyValue"))
-    visibility, group_id = _audience(obj)
+    visibility, group_id = parse_audience(obj)
     return NewAnnotation(
         motivation=motivation,
         body=body,
@@ -161,7 +162,7 @@ def parse_annotation_edit(data: object) -> AnnotationEdit:
     if "body" in obj and "bodyValue" in obj:
         raise ValidationError("body", "send either body or bodyValue, not both")
     body, tags, sources = _split_bodies(obj.get("body"), obj.get("bodyValue"))
-    visibility, group_id = _audience(obj)
+    visibility, group_id = parse_audience(obj)
     reason = obj.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise ValidationError("reason", "must be a string")

@@ -95,6 +95,9 @@ class IndexJob(Base):
     """
 
     __tablename__ = "index_jobs"
+    # Never reuse an id: a worker deletes the jobs it ran by id, after releasing the index lock,
+    # and SQLite would otherwise hand a freed id to a newer job that the worker never saw.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy's hook)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(80), index=True)

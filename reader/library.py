@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from annotations.accounts import User
+from annotations.claims import Claim
 from annotations.models import Group
 from annotations.service import Thread
 from corpus.errors import DocumentNotFound
-from corpus.presenters import reading_view
+from corpus.presenters import ReadingView, reading_view
 from reader.wiring import services
 
 bp = Blueprint("library", __name__)
@@ -33,7 +34,7 @@ def index() -> str:
     return render_template("library/index.html", documents=services().documents.list_documents())
 
 
-@dataclass(frozen=True)
+@dataclass
 class Panel:
     """The annotation panel beside a document, for one viewer."""
 
@@ -41,18 +42,44 @@ class Panel:
     count: int
     groups: list[Group]
     default_visibility: str
+    claims: list[Claim] = field(default_factory=list)
+    claims_by_block: dict[str, list[Claim]] = field(default_factory=dict)
+    summary: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def build_panel(doc_id: str, viewer: User | None) -> Panel:
-    """Gather the threads, count and editor choices the viewer may see."""
+def build_panel(doc_id: str, view: ReadingView, viewer: User | None) -> Panel:
+    """Gather the threads, claims, counts and editor choices the viewer may see."""
     svc = services()
     threads = svc.annotations.threads_for_document(doc_id, viewer)
     count = svc.annotations.count_for_document(doc_id, viewer)
-    if viewer is None:
-        return Panel(threads, count, [], "private")
-    visibility, group_id = svc.annotations.default_audience(viewer, "commenting")
-    default = f"group:{group_id}" if visibility == "group" else visibility
-    return Panel(threads, count, svc.groups.for_user(viewer), default)
+    claims = svc.review.for_document(doc_id)
+    panel = Panel(
+        threads,
+        count,
+        [],
+        "private",
+        claims,
+        claims_by_block(view, claims),
+        svc.review.summary(doc_id),
+    )
+    if viewer is not None:
+        visibility, group_id = svc.annotations.default_audience(viewer, "commenting")
+        panel.default_visibility = f"group:{group_id}" if visibility == "group" else visibility
+        panel.groups = svc.groups.for_user(viewer)
+    return panel
+
+
+def claims_by_block(view: ReadingView, claims: list[Claim]) -> dict[str, list[Claim]]:
+    """Each claim under the body passage where its words begin (pull quotes excluded)."""
+    placed: dict[str, list[Claim]] = {}
+    body = [p for p in view.passages if p.kind != "pullquote"]
+    if view.title_passage is not None:
+        body.insert(0, view.title_passage)
+    for claim in claims:
+        home = next((p for p in body if p.start <= claim.start < p.end), None)
+        if home is not None:
+            placed.setdefault(home.id, []).append(claim)
+    return placed
 
 
 def current_viewer() -> User | None:
@@ -67,7 +94,7 @@ def document(doc_id: str) -> str:
     version = store.get_version(doc_id, requested_version())
     view = reading_view(version, store.count_versions(doc_id))
     viewer = current_viewer()
-    panel = build_panel(doc_id, viewer)
+    panel = build_panel(doc_id, view, viewer)
     return render_template(
         "library/document.html", view=view, panel=panel, viewer=viewer, search_within=doc_id
     )

@@ -53,7 +53,10 @@ def flag_claim() -> tuple[Response, int]:
     new = parse_flag(_object())
     with db.transaction():
         claim, created = services().review.flag(new, current_user)
-    return jsonify(claim_state(claim)), 201 if created else 200
+    data = claim_state(claim)
+    mine = next((f for f in claim.flags if f.user_id == current_user.id), None)
+    data["annotation"] = mine.annotation_id if mine else None
+    return jsonify(data), 201 if created else 200
 
 
 @bp.post("/claims/<int:claim_id>/transitions")

@@ -624,9 +624,14 @@
     const select = form.querySelector("select[name=visibility]");
     const wanted = article.dataset.defaultVisibility || "private";
     if (Array.from(select.options).some((o) => o.value === wanted)) select.value = wanted;
+    if (motivation === "assessing") form.querySelector(".editor-claim").hidden = false;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      submit(form, "POST", article.dataset.api, newAnnotationJson(form, info, motivation));
+      if (motivation === "assessing") {
+        submitFlag(form, info);
+      } else {
+        submit(form, "POST", article.dataset.api, newAnnotationJson(form, info, motivation));
+      }
     });
     form.selection = info;
     showPending(info);
@@ -793,15 +798,43 @@
     );
   }
 
-  async function submit(form, method, url, json, aidAfter) {
+  /** A flag: the claim and the flagger's own "assessing" note, created together by the server. */
+  function flagJson(form, info) {
+    const evidence = [];
+    form.querySelectorAll(".source-fields").forEach((block) => {
+      const item = { url: field(block, "url"), title: field(block, "title"), stance: field(block, "stance") || "context" };
+      ["publisher", "published", "excerpt", "locator", "accessed"].forEach((name) => {
+        if (field(block, name)) item[name] = field(block, name);
+      });
+      const authors = field(block, "authors").split(";").map((a) => a.trim()).filter(Boolean);
+      if (authors.length) item.authors = authors;
+      evidence.push(item);
+    });
+    return Object.assign(
+      {
+        document: article.dataset.document,
+        selector: target(info).selector,
+        claim_type: field(form, "claim_type") || "other",
+        reason: field(form, "body"),
+        evidence,
+      },
+      audience(field(form, "visibility"))
+    );
+  }
+
+  function submitFlag(form, info) {
+    return submit(form, "POST", article.dataset.claims, flagJson(form, info), null, "annotation");
+  }
+
+  async function submit(form, method, url, json, aidAfter, idField) {
     const error = form.querySelector(".editor-error");
     const save = form.querySelector("button[type=submit]");
     error.hidden = true;
     save.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
-      const saved = await api(method, url, json);
-      reloadAt(aidAfter || idFromIri(saved && saved.id));
+      const saved = await api(method, url, json, idField ? "application/json" : undefined);
+      reloadAt(aidAfter || (idField ? saved && saved[idField] : idFromIri(saved && saved.id)));
     } catch (err) {
       error.textContent = err.message;
       error.hidden = false;

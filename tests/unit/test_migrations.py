@@ -36,3 +36,17 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
         command.downgrade(cfg, "base")
     upgrade_database(engine)
     engine.dispose()
+
+
+def test_index_job_ids_are_never_reused(tmp_path: Path) -> None:
+    # A worker deletes the jobs it ran by id; a reused id would delete a newer, unrun job.
+    from sqlalchemy import text
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        sql = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'index_jobs'")
+        ).scalar_one()
+    engine.dispose()
+    assert "AUTOINCREMENT" in sql

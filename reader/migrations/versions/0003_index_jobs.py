@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+        # ids are never reused, so "delete the jobs I ran" cannot remove a newer job
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("index_jobs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_index_jobs_key"), ["key"], unique=False)
