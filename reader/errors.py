@@ -57,7 +57,11 @@ def error_response(status: int, message: str, field: str | None = None) -> tuple
         if field:
             body["error"]["field"] = field  # type: ignore[index]
         return jsonify(body), status
-    html = render_template("errors/error.html", status=status, title=title, message=message)
+    referrer = request.referrer or ""
+    back = referrer if referrer.startswith(request.host_url) else None
+    html = render_template(
+        "errors/error.html", status=status, title=title, message=message, back=back
+    )
     return Response(html, mimetype="text/html"), status
 
 

@@ -141,6 +141,7 @@ def verdict(claim_id: int) -> Response:
 def evidence(claim_id: int) -> Response:
     """Attach an evidence source."""
     form = request.form.to_dict()
+    form.pop("csrf_token", None)
     expected = parse_move({"to": "flagged", "version": form.pop("version", None)}).expected_version
     if form.get("authors"):
         form["authors"] = [a.strip() for a in form["authors"].split(";") if a.strip()]

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from reader.extensions import db
-from tests.factories import FIXTURES, PASSWORD, SEED_ID, import_text, make_user
+from tests.factories import FIXTURES, PASSWORD, SEED_ID, import_text
 
 pytestmark = pytest.mark.browser
 
@@ -86,26 +86,6 @@ def sign_up(page: Page, name: str) -> None:
     page.fill("input[name=confirm]", PASSWORD)
     page.click("main form button[type=submit]")
     expect(page.locator(".site-nav .who")).to_contain_text(name)
-
-
-@pytest.fixture
-def sign_in(seeded: Flask) -> Any:
-    """Create an account with the factory and sign a page in through the login form's POST.
-
-    Quicker than the register page (which the first test drives): no form rendering."""
-
-    def _sign_in(page: Page, name: str, role: str = "member") -> None:
-        with seeded.app_context():
-            make_user(db.session, name, role=role)
-            db.session.commit()
-        form = page.request.get("/login").text()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
-        assert token, "the login form has no CSRF token"
-        data = {"username": name, "password": PASSWORD, "csrf_token": token.group(1)}
-        response = page.request.post("/login", form=data, max_redirects=0)
-        assert response.status == 302, response.text()
-
-    return _sign_in
 
 
 def new_page(browser: Any, live_server: str, width: int = 1280) -> Page:

@@ -21,7 +21,10 @@ def _in_view(page, selector: str) -> bool:
 
 def test_toc_link_and_passage_link_bring_the_block_into_view(page) -> None:
     page.goto(f"/documents/{SEED_ID}")
-    assert page.locator("article h1 .passage-text").inner_text() == "Russian Relations with North Korea"
+    assert (
+        page.locator("article h1 .passage-text").inner_text()
+        == "Russian Relations with North Korea"
+    )
     toc_link = page.locator("nav.toc a", has_text="Russian initiatives in North Korea")
     target = toc_link.get_attribute("href")
     toc_link.click()

@@ -227,3 +227,27 @@ def test_claim_page_escapes_hostile_summaries(team: dict) -> None:
     assert page.count("<script") == len(scripts)
     for tag, attrs in audit(page).tags:
         assert not any(name.startswith("on") for name in attrs), tag
+
+
+def test_evidence_form_ignores_the_csrf_field_and_validates(team: dict) -> None:
+    claim_id = team["member"].post("/api/claims", json=flag_payload()).get_json()["id"]
+    form = {
+        "csrf_token": "token",
+        "url": "https://example.org/a",
+        "title": "A",
+        "excerpt": "Words.",
+        "stance": "context",
+        "authors": "Ada Lovelace; Bob Ross",
+    }
+    added = team["ann"].post(f"/claims/{claim_id}/evidence", data=form)
+    assert added.status_code == 302
+    page = team["ann"].get(f"/claims/{claim_id}").text
+    assert "Words." in page
+    bad = team["ann"].post(
+        f"/claims/{claim_id}/evidence",
+        data=form | {"url": "ftp://x"},
+        headers={"Referer": f"http://localhost/claims/{claim_id}"},
+    )
+    assert bad.status_code == 422
+    assert "http" in bad.text
+    assert "Go back and correct it" in bad.text
