@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import User
 from annotations.anchoring import anchor_quote
+from annotations.cards import Card, CardThread, card_threads, flat_cards, thread
 from annotations.citations import SourceInput
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from annotations.inputs import AnnotationEdit, NewAnnotation
@@ -93,31 +94,33 @@ class AnnotationService:
         return annotation
 
     def threads_for_document(self, document_id: str, viewer: User | None) -> list[Thread]:
-        """Return the visible threads of a document in document order."""
+        """Return the visible threads of a document in document order (as ORM objects)."""
         rows = self.session.scalars(
             self.visible(viewer)
             .where(Annotation.document_id == document_id)
             .order_by(Annotation.created_at, Annotation.id)
             .options(*EAGER)
         ).all()
-        children: dict[str, list[Annotation]] = {}
-        for row in rows:
-            if row.parent_id is not None:
-                children.setdefault(row.parent_id, []).append(row)
-        roots = sorted(
-            (r for r in rows if r.parent_id is None),
-            key=lambda r: (r.start or 0, -(r.end or 0), r.created_at),
+        grouped = thread(
+            rows,
+            key=lambda a: a.id,
+            parent=lambda a: a.parent_id,
+            root_order=lambda a: (a.start or 0, -(a.end or 0), a.created_at),
         )
-        threads = []
-        for root in roots:
-            thread = Thread(root)
-            stack = [(1, child) for child in reversed(children.get(root.id, []))]
-            while stack:
-                depth, node = stack.pop()
-                thread.replies.append((depth, node))
-                stack.extend((depth + 1, c) for c in reversed(children.get(node.id, [])))
-            threads.append(thread)
-        return threads
+        return [Thread(root, replies) for root, replies in grouped]
+
+    def cards(self, document_id: str, viewer: User | None) -> list[CardThread]:
+        """The visible threads of a document as plain cards, for pages."""
+        condition = visible_condition(viewer, self.group_ids(viewer))
+        return card_threads(self.session, condition & (Annotation.document_id == document_id))
+
+    def card(self, annotation_id: str, viewer: User | None) -> Card:
+        """One visible annotation as a card (NotFound otherwise)."""
+        condition = visible_condition(viewer, self.group_ids(viewer))
+        found = flat_cards(self.session, condition & (Annotation.id == annotation_id))
+        if not found:
+            raise NotFound(f"no annotation {annotation_id!r}")
+        return found[0]
 
     def on_passage(
         self, document_id: str, start: int, end: int, viewer: User | None

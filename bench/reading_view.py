@@ -10,6 +10,7 @@ Run:  .venv/bin/python -m bench.reading_view [--annotations 1000] [--renders 15]
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import tempfile
@@ -88,7 +89,7 @@ def browser_times(app: Flask, loads: int, chromium: str) -> tuple[list[float], i
             page.click("button[type=submit]")
             for _ in range(loads + 1):
                 page.goto(f"{base}/documents/{SEED_ID}", wait_until="commit")
-                page.wait_for_function("document.documentElement.dataset.highlights === 'drawn'")
+                page.wait_for_selector("html[data-highlights=drawn]", state="attached")
                 drawn = page.evaluate("Number(document.documentElement.dataset.highlightsAt)")
                 times.append(drawn)
                 marks = page.evaluate("document.querySelectorAll('mark.hl').length")
@@ -100,6 +101,7 @@ def browser_times(app: Flask, loads: int, chromium: str) -> tuple[list[float], i
 
 def main() -> None:
     """Run the benchmark and print its figures."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--annotations", type=int, default=1000)
     parser.add_argument("--users", type=int, default=20)

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from annotations.accounts import User
+from annotations.cards import CardThread
 from annotations.claims import Claim
 from annotations.models import Group
-from annotations.service import Thread
 from corpus.errors import DocumentNotFound
 from corpus.presenters import ReadingView, reading_view
 from reader.wiring import services
@@ -38,7 +38,7 @@ def index() -> str:
 class Panel:
     """The annotation panel beside a document, for one viewer."""
 
-    threads: list[Thread]
+    threads: list[CardThread]
     count: int
     groups: list[Group]
     default_visibility: str
@@ -50,7 +50,7 @@ class Panel:
 def build_panel(doc_id: str, view: ReadingView, viewer: User | None) -> Panel:
     """Gather the threads, claims, counts and editor choices the viewer may see."""
     svc = services()
-    threads = svc.annotations.threads_for_document(doc_id, viewer)
+    threads = svc.annotations.cards(doc_id, viewer)
     count = svc.annotations.count_for_document(doc_id, viewer)
     claims = svc.review.for_document(doc_id)
     panel = Panel(
@@ -84,7 +84,11 @@ def claims_by_block(view: ReadingView, claims: list[Claim]) -> dict[str, list[Cl
 
 def current_viewer() -> User | None:
     """The signed-in user, or None for anonymous visitors."""
-    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+    if not current_user.is_authenticated:
+        return None
+    # the object itself, not the proxy: templates touch it once per annotation card
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
 
 
 @bp.get("/documents/<doc_id>")

@@ -27,11 +27,9 @@ def revisions(annotation_id: str) -> str:
     """Show an annotation's current state and its earlier revisions."""
     svc = services().annotations
     viewer = current_viewer()
-    annotation = svc.get(annotation_id, viewer)
+    current = svc.card(annotation_id, viewer)
     history = svc.revisions(annotation_id, viewer)
-    return render_template(
-        "notes/revisions.html", annotation=annotation, history=history, viewer=viewer
-    )
+    return render_template("notes/revisions.html", annotation=current, history=history)
 
 
 def _cited(doc_id: str) -> list:  # type: ignore[type-arg]

@@ -78,7 +78,7 @@ def claim(claim_id: int) -> str:
     version = svc.documents.get_version(found.document_id)
     threads = [
         t
-        for t in svc.annotations.threads_for_document(found.document_id, viewer)
+        for t in svc.annotations.cards(found.document_id, viewer)
         if (t.root.start or 0) < found.end and (t.root.end or 0) > found.start
     ]
     has_review = any(v.published_at for v in found.verdicts)
