@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from annotations.accounts import User
@@ -135,6 +135,11 @@ class Claim(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    anchor_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_versions.id"), nullable=True
+    )
+    anchor_state: Mapped[str] = mapped_column(String(10), default="exact")
+    anchor_score: Mapped[float] = mapped_column(Float, default=1.0)
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     researcher: Mapped[User | None] = relationship(foreign_keys=[researcher_id])
@@ -197,12 +202,13 @@ class ClaimEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None for the system's own moves (a verdict sent back to review by a new version)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_state: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
-    actor: Mapped[User] = relationship()
+    actor: Mapped[User | None] = relationship()
 
 
 class Verdict(Base):

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -104,6 +105,12 @@ class Annotation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Where start/end/exact above apply now: the newest version it was re-anchored onto.
+    anchor_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_versions.id"), nullable=True
+    )
+    anchor_state: Mapped[str] = mapped_column(String(10), default="exact")
+    anchor_score: Mapped[float] = mapped_column(Float, default=1.0)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     delete_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import AccountService, User
 from annotations.anchoring import PositionSelector, QuoteSelector, anchor_quote
+from annotations.anchors import AnchorRecord
 from annotations.bodies import Body, parse_body
 from annotations.checkworthy import Suggestion, suggest_claims
 from annotations.claim_inputs import Move, NewEvidence, NewFlag
@@ -189,8 +190,21 @@ class ReviewService:
                 created_at=self.clock(),
                 updated_at=self.clock(),
             )
+            claim.anchor_version_id = version_id
             self.session.add(claim)
             self.session.flush()
+            self.session.add(
+                AnchorRecord(
+                    claim_id=claim.id,
+                    version_id=version_id,
+                    state="exact",
+                    start=start,
+                    end=end,
+                    exact=exact,
+                    prefix=prefix,
+                    suffix=suffix,
+                )
+            )
             self._log(claim, user, None, "flagged", new.reason)
         annotation_id = new.annotation_id
         if new.note_visibility is not None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from annotations import accounts, claims, models
+from annotations import accounts, anchors, claims, models
 from corpus.models import Base
 
-TABLE_MODULES = (accounts, claims, models)
+TABLE_MODULES = (accounts, anchors, claims, models)
 metadata = Base.metadata

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import User
 from annotations.anchoring import anchor_quote
+from annotations.anchors import AnchorRecord
 from annotations.cards import Card, CardThread, card_threads, flat_cards, thread
 from annotations.citations import SourceInput
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -202,6 +203,20 @@ class AnnotationService:
         self._set_citations(annotation, new.sources)
         self.session.add(annotation)
         self.session.flush()
+        if annotation.parent_id is None:
+            self.session.add(
+                AnchorRecord(
+                    annotation_id=annotation.id,
+                    version_id=annotation.version_id,
+                    state="exact",
+                    score=1.0,
+                    start=annotation.start,
+                    end=annotation.end,
+                    exact=annotation.exact,
+                    prefix=annotation.prefix,
+                    suffix=annotation.suffix,
+                )
+            )
         self._enqueue(annotation)
         return annotation
 
@@ -220,6 +235,7 @@ class AnnotationService:
             found.suffix,
         )
         annotation.start, annotation.end = found.start, found.end
+        annotation.anchor_version_id = version.id
 
     def _attach_reply(self, annotation: Annotation, parent_id: str, author: User) -> None:
         parent = self.get(parent_id, author)
