@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from annotations.accounts import User
+from annotations.anchors import AnchorRecord
 from annotations.models import KIND_OF_MOTIVATION, Annotation, Citation, Group, Source, Tag
 
 KIND_LABELS = {
@@ -67,6 +68,13 @@ class Card:
     is_edited: bool
     is_deleted: bool
     tombstone: str
+    exact: str = ""
+    anchor_state: str = "exact"
+
+    @property
+    def is_orphaned(self) -> bool:
+        """True when the quoted words are gone from the version shown."""
+        return self.parent_id is None and (self.anchor_state == "orphaned" or self.start is None)
 
     @property
     def kind_label(self) -> str:
@@ -163,15 +171,19 @@ def _card(row: Any, tags: tuple[str, ...], sources: tuple[SourceLine, ...]) -> C
         tombstone=_tombstone(row.author_id, row.deleted_by_id, row.delete_reason)
         if deleted
         else "",
+        exact=row.exact or "",
+        anchor_state=row.anchor_state,
     )
 
 
-def card_threads(session: Session, condition: ColumnElement[bool]) -> list[CardThread]:
+def card_threads(
+    session: Session, condition: ColumnElement[bool], version_id: int | None = None
+) -> list[CardThread]:
     """The threads of the annotations matching condition, as cards, in document order."""
     return [
         CardThread(root, replies)
         for root, replies in thread(
-            flat_cards(session, condition),
+            flat_cards(session, condition, version_id),
             key=lambda c: c.id,
             parent=lambda c: c.parent_id,
             root_order=lambda c: (c.start or 0, -(c.end or 0), c.created_iso),
@@ -179,19 +191,32 @@ def card_threads(session: Session, condition: ColumnElement[bool]) -> list[CardT
     ]
 
 
-def flat_cards(session: Session, condition: ColumnElement[bool]) -> list[Card]:
-    """The annotations matching condition as cards, oldest first."""
+def flat_cards(
+    session: Session, condition: ColumnElement[bool], version_id: int | None = None
+) -> list[Card]:
+    """The annotations matching condition as cards, oldest first.
+
+    With version_id, positions and quotes are those of the annotations' anchors on that version
+    (an older version shows its annotations where they were then); without, the current ones.
+    """
     group = aliased(Group)
-    rows = session.execute(
+    anchor = aliased(AnchorRecord)
+    located: tuple[Any, Any, Any, Any]
+    if version_id is not None:
+        located = (anchor.start, anchor.end, anchor.exact, func.coalesce(anchor.state, "orphaned"))
+    else:
+        located = (Annotation.start, Annotation.end, Annotation.exact, Annotation.anchor_state)
+    query = (
         select(
             Annotation.id,
             Annotation.motivation,
             Annotation.author_id,
             Annotation.visibility,
-            Annotation.start,
-            Annotation.end,
+            located[0].label("start"),
+            located[1].label("end"),
             Annotation.parent_id,
-            Annotation.exact,
+            located[2].label("exact"),
+            located[3].label("anchor_state"),
             Annotation.body_html,
             Annotation.created_at,
             Annotation.revision,
@@ -205,7 +230,12 @@ def flat_cards(session: Session, condition: ColumnElement[bool]) -> list[Card]:
         .outerjoin(group, group.id == Annotation.group_id)
         .where(condition)
         .order_by(Annotation.created_at, Annotation.id)
-    ).all()
+    )
+    if version_id is not None:
+        query = query.outerjoin(
+            anchor, (anchor.annotation_id == Annotation.id) & (anchor.version_id == version_id)
+        )
+    rows = session.execute(query).all()
     ids = select(Annotation.id).where(condition).scalar_subquery()
     tags: dict[str, list[str]] = {}
     for annotation_id, name in session.execute(

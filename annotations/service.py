@@ -110,10 +110,13 @@ class AnnotationService:
         )
         return [Thread(root, replies) for root, replies in grouped]
 
-    def cards(self, document_id: str, viewer: User | None) -> list[CardThread]:
-        """The visible threads of a document as plain cards, for pages."""
+    def cards(
+        self, document_id: str, viewer: User | None, version_id: int | None = None
+    ) -> list[CardThread]:
+        """The visible threads of a document as plain cards (placed on version_id if given)."""
         condition = visible_condition(viewer, self.group_ids(viewer))
-        return card_threads(self.session, condition & (Annotation.document_id == document_id))
+        document = condition & (Annotation.document_id == document_id)
+        return card_threads(self.session, document, version_id)
 
     def card(self, annotation_id: str, viewer: User | None) -> Card:
         """One visible annotation as a card (NotFound otherwise)."""

@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from annotations.accounts import ROLES, parse_credentials
 from annotations.errors import AnnotationsError
 from annotations.indexing import IndexSync
+from annotations.interchange import InterchangeService, parse_import_bytes
 from corpus.errors import CorpusError
 from corpus.importer import ImportOutcome
 from corpus.shipped import shipped_documents
@@ -48,11 +49,12 @@ def import_shipped() -> list[ImportOutcome]:
     outcomes = []
     with db.transaction():
         for shipped in shipped_documents():
-            outcomes.append(
-                services().importer.import_bytes(
-                    shipped.data, shipped.filename, shipped.document_id, by="shipped corpus"
-                )
+            outcome = services().importer.import_bytes(
+                shipped.data, shipped.filename, shipped.document_id, by="shipped corpus"
             )
+            if outcome.status == "new-version":
+                services().revisions.reanchor_document(outcome.document_id)
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -90,8 +92,13 @@ def import_command(path: Path, doc_id: str | None, title: str | None) -> None:
     """Import a .txt, .md or .html document (a changed file under the same id adds a version)."""
     with one_line_errors(), db.transaction():
         outcome = services().importer.import_path(path, doc_id, title, by="cli")
+        moved = None
+        if outcome.status == "new-version":
+            moved = services().revisions.reanchor_document(outcome.document_id)
     sync_pending()
     click.echo(_report(outcome))
+    if moved is not None:
+        click.echo(moved.line())
 
 
 @click.group("user")
@@ -186,10 +193,33 @@ def config_command() -> None:
     click.echo(describe(current_app.config))
 
 
+@click.command("import-annotations")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--user", "username", help="The author of what is imported (default: the only account)."
+)
+@click.option(
+    "--document",
+    "doc_id",
+    help="Anchor every annotation in this document (files from other sites).",
+)
+@with_appcontext
+def import_annotations_command(path: Path, username: str | None, doc_id: str | None) -> None:
+    """Import W3C or Hypothesis annotations from a JSON file and report on every item."""
+    with one_line_errors():
+        parsed = parse_import_bytes(path.read_bytes(), doc_id)
+        with db.transaction():
+            interchange = InterchangeService(services().annotations)
+            report = interchange.import_file(parsed, interchange.importer(username))
+    sync_pending()
+    click.echo("\n".join(report.lines()))
+
+
 COMMANDS: list[Callable[..., Any]] = [
     init_command,
     db_group,
     import_command,
+    import_annotations_command,
     user_group,
     token_group,
     index_group,

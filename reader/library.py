@@ -11,6 +11,7 @@ from annotations.accounts import User
 from annotations.cards import CardThread
 from annotations.claims import Claim
 from annotations.models import Group
+from annotations.revisions import word_diff
 from corpus.errors import DocumentNotFound
 from corpus.presenters import ReadingView, reading_view
 from reader.wiring import services
@@ -45,23 +46,31 @@ class Panel:
     claims: list[Claim] = field(default_factory=list)
     claims_by_block: dict[str, list[Claim]] = field(default_factory=dict)
     summary: dict[str, dict[str, int]] = field(default_factory=dict)
+    orphans: list[CardThread] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)  # annotation id -> word diff HTML
 
 
-def build_panel(doc_id: str, view: ReadingView, viewer: User | None) -> Panel:
+def build_panel(
+    doc_id: str, view: ReadingView, viewer: User | None, version_id: int, is_latest: bool
+) -> Panel:
     """Gather the threads, claims, counts and editor choices the viewer may see."""
     svc = services()
-    threads = svc.annotations.cards(doc_id, viewer)
-    count = svc.annotations.count_for_document(doc_id, viewer)
-    claims = svc.review.for_document(doc_id)
+    every = svc.annotations.cards(doc_id, viewer, None if is_latest else version_id)
+    placed = [t for t in every if not t.root.is_orphaned]
+    claims = svc.review.for_document(doc_id) if is_latest else []
     panel = Panel(
-        threads,
-        count,
+        placed,
+        svc.annotations.count_for_document(doc_id, viewer),
         [],
         "private",
         claims,
         claims_by_block(view, claims),
         svc.review.summary(doc_id),
+        orphans=[t for t in every if t.root.is_orphaned],
     )
+    changed = [t.root for t in placed if t.root.anchor_state == "changed"]
+    originals = svc.revisions.original_quotes([c.id for c in changed])
+    panel.diffs = {c.id: word_diff(originals.get(c.id, ""), c.exact) for c in changed}
     if viewer is not None:
         visibility, group_id = svc.annotations.default_audience(viewer, "commenting")
         panel.default_visibility = f"group:{group_id}" if visibility == "group" else visibility
@@ -98,7 +107,7 @@ def document(doc_id: str) -> str:
     version = store.get_version(doc_id, requested_version())
     view = reading_view(version, store.count_versions(doc_id))
     viewer = current_viewer()
-    panel = build_panel(doc_id, view, viewer)
+    panel = build_panel(doc_id, view, viewer, version.id, view.version == view.versions)
     return render_template(
         "library/document.html", view=view, panel=panel, viewer=viewer, search_within=doc_id
     )
@@ -118,3 +127,34 @@ def original(doc_id: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{version.filename}"'
     response.headers["X-Content-SHA256"] = version.sha256
     return response
+
+
+@bp.get("/documents/<doc_id>/versions")
+def versions(doc_id: str) -> str:
+    """The document's versions, with annotation anchors by state for each."""
+    store = services().documents
+    latest = store.get_version(doc_id)
+    history = [store.get_version(doc_id, n) for n in range(latest.number, 0, -1)]
+    counts = services().revisions.version_counts(doc_id)
+    return render_template("library/versions.html", latest=latest, history=history, counts=counts)
+
+
+@bp.get("/documents/<doc_id>/diff")
+def diff(doc_id: str) -> str:
+    """A word-level diff between two versions (?from=N&to=M)."""
+    store = services().documents
+    latest = store.get_version(doc_id)
+    first = _number(request.args.get("from"), max(1, latest.number - 1))
+    second = _number(request.args.get("to"), latest.number)
+    old, new = store.get_version(doc_id, first), store.get_version(doc_id, second)
+    return render_template(
+        "library/diff.html", old=old, new=new, latest=latest, diff=word_diff(old.text, new.text)
+    )
+
+
+def _number(raw: str | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise DocumentNotFound(f"version must be a positive whole number, not {raw!r}")
+    return int(raw)

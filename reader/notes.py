@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from annotations.citations import to_bibtex, to_csl_json
 from annotations.presenters import cited_source
+from reader.extensions import db
 from reader.library import current_viewer
 from reader.wiring import services
 
@@ -53,3 +55,17 @@ def sources_csl(doc_id: str) -> Response:
     response = Response(body, mimetype="application/vnd.citationstyles.csl+json")
     response.headers["Content-Disposition"] = f'attachment; filename="{doc_id}-sources.json"'
     return response
+
+
+@bp.post("/annotations/<annotation_id>/reattach")
+@login_required
+def reattach(annotation_id: str) -> Response:
+    """Re-attach an orphaned annotation to words of the newest version."""
+    svc = services()
+    annotation = svc.annotations.get(annotation_id, current_viewer())
+    exact = request.form.get("exact", "")
+    with db.transaction():
+        svc.revisions.reattach(annotation, exact, current_user)
+    flash("Annotation re-attached.", "success")
+    target = url_for("library.document", doc_id=annotation.document_id)
+    return redirect(f"{target}#annotation-{annotation.id}")  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from flask import current_app, g
 from annotations.accounts import AccountService
 from annotations.groups import GroupService
 from annotations.review import ReviewService
+from annotations.revisions import RevisionService
 from annotations.search import SearchService
 from annotations.service import AnnotationService
 from corpus.importer import DocumentImporter
@@ -28,6 +29,7 @@ class Services:
     groups: GroupService
     search: SearchService
     review: ReviewService
+    revisions: RevisionService
 
 
 def services() -> Services:
@@ -55,6 +57,7 @@ def services() -> Services:
             review=ReviewService(
                 session, documents, annotations, accounts, max_quote=config["MAX_QUOTE_LENGTH"]
             ),
+            revisions=RevisionService(session, documents),
         )
     built: Services = g.services
     return built
