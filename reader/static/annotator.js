@@ -6,7 +6,6 @@
  */
 (function () {
   "use strict";
-  performance.mark("js-start");
 
   const article = document.getElementById("document");
   if (!article) return;
@@ -274,42 +273,96 @@
     return author ? `${label} by ${author.textContent.trim()}` : label;
   }
 
-  /** Wrap every annotated stretch in flat <mark> segments, split at every annotation edge. */
-  function drawHighlights() {
-    article.querySelectorAll("mark.hl").forEach((mark) => mark.replaceWith(...mark.childNodes));
-    passages.forEach((p) => p.span.normalize());
-    const notes = rootCards().map((card) => ({
+  /** A function mapping a code-point offset of `text` to UTF-16 units, as u16Offset does. */
+  function u16Mapper(text) {
+    let table = null; // table[n]: the UTF-16 offset of code point n, if any surrogates
+    if (/[\ud800-\udbff]/.test(text)) {
+      table = [0];
+      for (let i = 0; i < text.length; ) {
+        const c = text.charCodeAt(i);
+        i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+        table.push(i);
+      }
+    }
+    return (cp) => {
+      const n = Math.ceil(cp);
+      if (!(n > 0)) return 0;
+      if (!table) return Math.min(n, text.length);
+      return n < table.length ? table[n] : text.length;
+    };
+  }
+
+  /** Index of the first element of sorted `items` whose key(item) >= value. */
+  function lowerBound(items, value, key) {
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (key(items[mid]) < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The root annotations as notes, in panel order, plus what drawing needs to find them fast. */
+  function collectNotes() {
+    const notes = rootCards().map((card, index) => ({
+      index,
       id: card.dataset.annotation,
       kind: card.dataset.kind,
       start: Number(card.dataset.start),
       end: Number(card.dataset.end),
       label: cardLabel(card),
     }));
-    const seen = new Set();
+    // Sorted by start: any note overlapping [s, e) starts in [s - longest, e).
+    const byStart = notes
+      .filter((n) => n.end > n.start)
+      .sort((x, y) => x.start - y.start || x.index - y.index);
+    const longest = byStart.reduce((m, n) => Math.max(m, n.end - n.start), 0);
+    const firstOfId = new Map();
+    notes.forEach((n) => {
+      if (!firstOfId.has(n.id)) firstOfId.set(n.id, n);
+    });
+    return { notes, byStart, longest, firstOfId };
+  }
+
+  /** The notes overlapping passage p, in panel order, with their UTF-16 [a, b) in its text. */
+  function notesIn(p, index, toU16) {
+    const byStart = index.byStart;
+    const from = lowerBound(byStart, p.start - index.longest, (n) => n.start);
+    const to = lowerBound(byStart, p.end, (n) => n.start);
+    const here = [];
+    for (let i = from; i < to; i++) {
+      const n = byStart[i];
+      if (n.end <= p.start) continue;
+      const a = toU16(Math.max(n.start, p.start) - p.start);
+      const b = toU16(Math.min(n.end, p.end) - p.start);
+      if (b > a) here.push({ note: n, a, b });
+    }
+    return here.sort((x, y) => x.note.index - y.note.index);
+  }
+
+  /** Wrap every annotated stretch in flat <mark> segments, split at every annotation edge. */
+  function drawHighlights() {
+    const old = article.querySelectorAll("mark.hl");
+    if (old.length) {
+      old.forEach((mark) => mark.replaceWith(...mark.childNodes));
+      passages.forEach((p) => p.span.normalize());
+    }
+    const index = collectNotes();
     for (const p of passages) {
-      const here = notes
-        .filter((n) => n.start < p.end && n.end > p.start)
-        .map((n) => ({
-          note: n,
-          a: u16Offset(p.text, Math.max(n.start, p.start) - p.start),
-          b: u16Offset(p.text, Math.min(n.end, p.end) - p.start),
-        }))
-        .filter((x) => x.b > x.a);
+      if (!p.toU16) p.toU16 = u16Mapper(p.text);
+      const here = notesIn(p, index, p.toU16);
       if (here.length === 0) continue;
-      const cuts = new Set();
-      here.forEach((x) => {
-        cuts.add(x.a);
-        cuts.add(x.b);
-      });
-      splitTextAt(p.span, cuts);
+      // Boundaries, and for each stretch between two of them the notes covering it.
+      const cuts = Array.from(new Set(here.flatMap((x) => [x.a, x.b]))).sort((x, y) => x - y);
+      const covers = [];
+      for (let k = 0; k + 1 < cuts.length; k++) {
+        covers.push(here.filter((x) => x.a <= cuts[k] && x.b >= cuts[k + 1]));
+      }
       const firstHere = new Set();
       const marksOf = new Map();
-      let pos = 0;
-      for (const node of textNodes(p.span)) {
-        const from = pos;
-        pos += node.data.length;
-        const covering = here.filter((x) => x.a <= from && x.b >= pos && pos > from);
-        if (covering.length === 0) continue;
+      const makeMark = (covering, text) => {
         const mark = document.createElement("mark");
         const kinds = new Set(covering.map((x) => x.note.kind));
         mark.className = "hl " + Array.from(kinds, (k) => `hl-${k}`).join(" ");
@@ -323,15 +376,44 @@
           }
           marksOf.set(x.note.id, mark);
         }
-        node.replaceWith(mark);
-        mark.append(node);
+        mark.append(text);
+        return mark;
+      };
+      // One pass over the text nodes: each annotated one is replaced once by its pieces.
+      let pos = 0;
+      let k = 0; // cuts[k] is the first boundary after the start of the current piece
+      for (const node of textNodes(p.span)) {
+        const data = node.data;
+        const nodeFrom = pos;
+        const nodeTo = pos + data.length;
+        pos = nodeTo;
+        if (nodeTo === nodeFrom) continue;
+        while (k < cuts.length && cuts[k] <= nodeFrom) k++;
+        if ((k === 0 && (cuts.length === 0 || cuts[0] >= nodeTo)) || k >= cuts.length) continue;
+        const pieces = [];
+        let at = nodeFrom;
+        while (at < nodeTo) {
+          const next = k < cuts.length && cuts[k] < nodeTo ? cuts[k] : nodeTo;
+          const text = document.createTextNode(data.slice(at - nodeFrom, next - nodeFrom));
+          const covering = k > 0 && k < cuts.length ? covers[k - 1] : null;
+          if (covering && covering.length) {
+            pieces.push(makeMark(covering, text));
+          } else {
+            pieces.push(text);
+          }
+          at = next;
+          if (next === cuts[k]) k++;
+        }
+        if (pieces.length === 1 && pieces[0].nodeType === Node.TEXT_NODE) continue;
+        node.replaceWith(...pieces);
       }
       marksOf.forEach((mark, id) => {
-        const note = notes.find((n) => n.id === id);
+        const note = index.firstOfId.get(id);
         mark.classList.add("hl-end", `hl-end-${note.kind}`);
       });
     }
     // The first segment of each annotation, in document order, is its keyboard stop.
+    const seen = new Set();
     for (const mark of article.querySelectorAll("mark.hl")) {
       for (const id of mark.dataset.annotations.split(" ")) {
         if (seen.has(id)) continue;
@@ -348,22 +430,6 @@
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) out.push(node);
     return out;
-  }
-
-  function splitTextAt(root, cuts) {
-    let pos = 0;
-    for (const node of textNodes(root)) {
-      let current = node;
-      let from = pos;
-      pos += node.data.length;
-      const inside = Array.from(cuts)
-        .filter((c) => c > from && c < pos)
-        .sort((x, y) => x - y);
-      for (const cut of inside) {
-        current = current.splitText(cut - from);
-        from = cut;
-      }
-    }
   }
 
   function marksFor(aid) {
@@ -395,6 +461,38 @@
     card.classList.add("is-focused");
     scrollPanelTo(card);
     card.focus({ preventScroll: !(options && options.scrollPage) });
+    holdInPlace(card);
+  }
+
+  /* Cards out of view skip rendering (content-visibility in annotator.css) and count at an
+   * estimated height, so the cards around one just scrolled to change height as they render in
+   * the next frames. Until they settle, keep the card where scrolling put it. */
+  let releaseHeld = null;
+  function holdInPlace(card) {
+    if (releaseHeld) releaseHeld();
+    const list = card.closest(".threads");
+    if (!list || !("ResizeObserver" in window)) return;
+    const scroller = panel.scrollHeight > panel.clientHeight + 1 ? panel : document.scrollingElement;
+    const where = card.getBoundingClientRect().top;
+    const observer = new ResizeObserver(() => {
+      const drift = card.getBoundingClientRect().top - where;
+      if (Math.abs(drift) >= 1) scroller.scrollTop += drift;
+    });
+    observer.observe(list);
+    let frames = 0;
+    let pending = 0;
+    const tick = () => {
+      frames += 1;
+      pending = frames < 4 ? requestAnimationFrame(tick) : 0;
+      if (!pending) release();
+    };
+    const release = () => {
+      cancelAnimationFrame(pending);
+      observer.disconnect();
+      if (releaseHeld === release) releaseHeld = null;
+    };
+    releaseHeld = release;
+    pending = requestAnimationFrame(tick);
   }
 
   /** Scroll the panel (its own scroll box on wide screens) so the card shows. */
@@ -1253,10 +1351,8 @@
       b.title = "Annotate the current version of this document";
     });
   }
-  // Offsets belong to the current version; an older version shows the panel but no marks.
-  performance.mark("draw-start");
-  if (!isOldVersion) drawHighlights();
-  performance.mark("draw-end");
+  // An older version's panel carries the anchors of that version, so its marks are drawn too.
+  drawHighlights();
   // For tests and the benchmark: when (ms since navigation start) every highlight was drawn.
   document.documentElement.dataset.highlightsAt = String(Math.round(performance.now()));
   document.documentElement.dataset.highlights = "drawn";
