@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         groups,
         indexer,
+        interchange,
         library,
         notes,
         review,
@@ -53,5 +54,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(interchange.bp)
     cli.init_app(app)
     return app

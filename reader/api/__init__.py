@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from reader.api import annotation, claims, documents, me, search  # noqa: E402, F401
+from reader.api import annotation, claims, documents, me, protocol, search  # noqa: E402, F401
