@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "MAX_IMPORT_BYTES": 5_000_000,
     "MAX_CONTENT_LENGTH": 6_000_000,
+    # Annotations per page of an AnnotationCollection (at most 1000).
+    "ANNOTATION_PAGE_SIZE": 100,
     # Longest passage (in characters) one annotation may quote.
     "MAX_QUOTE_LENGTH": 5000,
     # The Whoosh index folder (default: <instance>/index) and how long a writer waits for its lock.
@@ -40,6 +42,7 @@ ENV_KEYS: dict[str, type] = {
     "MAX_IMPORT_BYTES": int,
     "MAX_CONTENT_LENGTH": int,
     "MAX_QUOTE_LENGTH": int,
+    "ANNOTATION_PAGE_SIZE": int,
     "SEARCH_INDEX_DIR": str,
     "SEARCH_WRITE_TIMEOUT": float,
     "SEARCH_MAX_QUERY_LENGTH": int,

@@ -35,8 +35,12 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
     413: "Too large",
     422: "Cannot process this input",
+    428: "Precondition required",
+    429: "Too many requests",
     500: "Something went wrong",
 }
 

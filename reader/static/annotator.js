@@ -207,9 +207,14 @@
     }
   }
 
+  // The ETag of each annotation as last read: sent back as If-Match, so an edit or delete made
+  // on a stale copy is refused (412) instead of overwriting someone else's change.
+  const etags = new Map();
+
   async function api(method, url, body, contentType) {
     const headers = { Accept: "application/ld+json, application/json" };
     if (method !== "GET") headers["X-CSRFToken"] = csrfToken;
+    if ((method === "PUT" || method === "DELETE") && etags.has(url)) headers["If-Match"] = etags.get(url);
     const init = { method, headers, credentials: "same-origin" };
     if (body !== undefined) {
       headers["Content-Type"] = contentType || "application/ld+json";
@@ -221,6 +226,8 @@
     } catch (err) {
       throw new ApiError("Could not reach the server. Check your connection and try again.");
     }
+    const tag = response.headers.get("ETag");
+    if (tag && method === "GET") etags.set(url, tag);
     const text = await response.text();
     let data = null;
     if (text) {
