@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field, replace
+from html import unescape
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,6 +65,14 @@ class SearchOutcome:
     def prev_cursor(self) -> str | None:
         """Cursor of the previous page, or None on the first one."""
         return encode_cursor(max(0, self.offset - self.limit)) if self.offset > 0 else None
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(html: str) -> str:
+    """The words of sanitised body HTML, for snippets (no Markdown punctuation)."""
+    return " ".join(unescape(_TAG.sub(" ", html)).split())
 
 
 def encode_cursor(offset: int) -> str:
@@ -169,7 +179,8 @@ class SearchService:
             source: Source | None = None
             if hit.type == "annotation" and ident in notes:
                 note = notes[ident]
-                doc, text, fragment = note.document_id, note.body_markdown or note.exact or "", ""
+                body = plain_text(note.body_html)
+                doc, text, fragment = note.document_id, body or note.exact or "", ""
             elif hit.type == "passage" and (hit.doc, hit.block) in passages:
                 doc, text, fragment = hit.doc, passages[(hit.doc, hit.block)], hit.block
             elif hit.type == "source" and ident.isdigit() and int(ident) in sources:

@@ -21,7 +21,10 @@ def results() -> str | tuple[str, int]:
     try:
         query = raw
         if within:
-            query = with_filter(finder.parse(raw), "doc", within).describe()
+            try:
+                query = with_filter(finder.parse(raw), "doc", within).describe()
+            except ValueError:
+                raise ValidationError("within", "is not a document id") from None
         outcome = finder.search(query, current_viewer(), request.args.get("cursor"))
     except ValidationError as exc:
         return render_template(
@@ -43,4 +46,5 @@ def results() -> str | tuple[str, int]:
         error=None,
         within=within,
         add_filter=add_filter,
+        doc_titles={v.document_id: v.title for v in services().documents.list_documents()},
     )
