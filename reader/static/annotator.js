@@ -1317,6 +1317,19 @@
     sel.addRange(range);
     focusedPassage = p;
     checkSelection();
+    revealSelection(range);
+  }
+
+  /** Scroll a keyboard selection and its toolbar into view (a mouse selection is in view). */
+  function revealSelection(range) {
+    const box = range.getBoundingClientRect();
+    const bar = toolbar.hidden ? box : toolbar.getBoundingClientRect();
+    const top = Math.min(box.top, bar.top) - 16;
+    const bottom = Math.max(box.bottom, bar.bottom) + 16;
+    let dy = 0;
+    if (top < 0) dy = top;
+    else if (bottom > window.innerHeight) dy = Math.min(bottom - window.innerHeight, top);
+    if (dy) window.scrollBy(0, dy);
   }
 
   document.addEventListener("keydown", (event) => {
