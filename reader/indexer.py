@@ -46,7 +46,11 @@ def sync_pending() -> int:
 
 def _after_write(response: Response) -> Response:
     if request.method in WRITES and response.status_code < 400:
-        sync_pending()
+        try:
+            sync_pending()
+        except Exception:  # the write is committed; its index jobs stay queued for a retry
+            db.session.rollback()
+            log.exception("search index update failed after %s %s", request.method, request.path)
     return response
 
 
