@@ -46,6 +46,11 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return _dummy_hashes[key]
 
 
+def new_session_token() -> str:
+    """Return a fresh random session token (rotated at sign-out to end every session)."""
+    return secrets.token_urlsafe(24)
+
+
 class User(Base):
     """A person who signs in; role is member, reviewer or admin."""
 
@@ -59,6 +64,8 @@ class User(Base):
     # The visibility (and group) last chosen for a non-highlight annotation: the next default.
     last_visibility: Mapped[str | None] = mapped_column(String(10), nullable=True)
     last_group_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Part of the login session's user id: rotating it ends every session signed in before.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all")
 
     # The session-login protocol (is_authenticated, is_active, get_id), by duck typing.
@@ -67,8 +74,8 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """Return the id stored in the login session."""
-        return str(self.id)
+        """Return the id stored in the login session: the user's id and session token."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_admin(self) -> bool:
@@ -134,6 +141,20 @@ class AccountService:
     def get(self, user_id: int) -> User | None:
         """Return the user with that id, or None."""
         return self.session.get(User, user_id)
+
+    def for_session(self, session_id: str) -> User | None:
+        """Return the user a login session's id ("<id>:<token>") names, if still valid."""
+        user_id, _, token = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18 or not token:
+            return None
+        user = self.get(int(user_id))
+        if user is None or not secrets.compare_digest(user.session_token, token):
+            return None
+        return user
+
+    def end_sessions(self, user: User) -> None:
+        """Rotate the user's session token: every session signed in before stops working."""
+        user.session_token = new_session_token()
 
     def register(self, creds: Credentials) -> User:
         """Create a member account; the very first account becomes admin."""

@@ -77,8 +77,8 @@ def _whole_number(value: object, field: str) -> int | None:
         raise ValidationError(field, "must be a whole number")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip()[:12])  # longer is out of range anyway
     else:
         raise ValidationError(field, "must be a whole number")
     if not 0 < number < 2**31:
@@ -143,10 +143,10 @@ def parse_flag(data: object) -> NewFlag:
 def parse_move(data: dict[str, Any]) -> Move:
     """Validate a transition request."""
     to_state = data.get("to")
-    if to_state not in STATES:
+    if not isinstance(to_state, str) or to_state not in STATES:
         raise ValidationError("to", f"unknown state {to_state!r}; states: {', '.join(STATES)}")
     reason = data.get("reject_reason") or None
-    if reason is not None and reason not in REJECT_REASONS:
+    if reason is not None and (not isinstance(reason, str) or reason not in REJECT_REASONS):
         raise ValidationError("reject_reason", f"must be one of {', '.join(REJECT_REASONS)}")
     assignee = data.get("assignee") or None
     if assignee is not None and not isinstance(assignee, str):
@@ -164,7 +164,7 @@ def parse_move(data: dict[str, Any]) -> Move:
 def parse_verdict(data: dict[str, Any]) -> tuple[str, Body, int | None]:
     """Validate a draft verdict: a rating key and a Markdown summary."""
     rating = data.get("rating")
-    if rating not in RATINGS:
+    if not isinstance(rating, str) or rating not in RATINGS:
         raise ValidationError("rating", f"must be one of {', '.join(RATINGS)}")
     summary = parse_body(data.get("summary", ""))
     return str(rating), summary, _whole_number(data.get("version"), "version")

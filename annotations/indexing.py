@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import User
 from annotations.claims import Claim, ClaimFlag
@@ -276,6 +276,7 @@ class IndexSync:
         # rebuild; plain rows built into detached Annotation objects give the same documents.
         users = {user.id: user for user in self.session.scalars(select(User))}
         sources = {source.id: source for source in self.session.scalars(select(Source))}
+        claims = claim_states(self.session)
         rows = self.session.execute(
             select(*_INDEXED_COLUMNS)
             .where(Annotation.deleted_at.is_(None))
@@ -304,7 +305,7 @@ class IndexSync:
                 annotation.author = users[row.author_id]
                 annotation.tags = tags.get(row.id, [])
                 annotation.citations = citations.get(row.id, [])
-                yield annotation_doc(annotation)
+                yield annotation_doc(annotation, claims.get(row.id))
 
     def _source_docs(self) -> Iterator[IndexDoc]:
         citing: dict[int, list[Annotation]] = {}
@@ -332,9 +333,13 @@ class IndexSync:
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the whole index from the database; queued jobs are then obsolete."""
         self.session.commit()
-        started = self.session.scalar(select(func.max(IndexJob.id))) or 0
+        # The jobs committed before reading began (not "ids up to the highest": on PostgreSQL a
+        # transaction holding a lower id can commit later, after its change was read past).
+        started = list(self.session.scalars(select(IndexJob.id)))
         count = self.index.rebuild(self.all_docs(), progress)
-        self.session.execute(delete(IndexJob).where(IndexJob.id <= started))
+        for at in range(0, len(started), BATCH):
+            done = started[at : at + BATCH]
+            self.session.execute(delete(IndexJob).where(IndexJob.id.in_(done)))
         self.session.commit()
         return count
 

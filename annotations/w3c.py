@@ -97,12 +97,12 @@ def parse_audience(data: dict[str, Any]) -> tuple[str | None, int | None]:
     raw_group = data.get("group")
     if visibility != "group" or raw_group is None:
         return visibility, None
-    if isinstance(raw_group, int) and not isinstance(raw_group, bool) and raw_group > 0:
+    if isinstance(raw_group, int) and not isinstance(raw_group, bool) and 0 < raw_group < 2**31:
         return visibility, raw_group
     if isinstance(raw_group, str):
         match = _GROUP_PATH.search(raw_group) if "/" in raw_group else None
         digits = match.group(1) if match else raw_group
-        if digits.isdigit() and len(digits) < 12:
+        if digits.isascii() and digits.isdigit() and len(digits) < 10:
             return visibility, int(digits)
     raise ValidationError("group", "must be a group id or the group's IRI")
 

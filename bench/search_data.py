@@ -17,11 +17,10 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from annotations.accounts import User
+from annotations.accounts import User, make_hasher
 from annotations.anchoring import quote_context
 from annotations.bodies import render_body
 from annotations.citations import normalize_url
@@ -66,7 +65,9 @@ class Generated:
 
 
 @dataclass
-class _Span:
+class Span:
+    """A paragraph of a latest document version, with the offsets of its words."""
+
     document_id: str
     version_id: int
     text: str
@@ -83,7 +84,7 @@ def import_documents(session: Session, rng: random.Random, vocab: Vocabulary, co
     return count
 
 
-def _spans(session: Session) -> list[_Span]:
+def paragraph_spans(session: Session) -> list[Span]:
     """Word positions of every paragraph of every latest version."""
     spans = []
     versions = session.scalars(select(DocumentVersion).order_by(DocumentVersion.document_id))
@@ -99,13 +100,20 @@ def _spans(session: Session) -> list[_Span]:
                 for m in re.finditer(r"\S+", version.text[block.start : block.end])
             ]
             if len(words) >= 4:
-                spans.append(_Span(version.document_id, version.id, version.text, words))
+                spans.append(Span(version.document_id, version.id, version.text, words))
     return spans
+
+
+def quote_in(rng: random.Random, span: Span) -> tuple[int, int]:
+    """A word-aligned (start, end) of 2-15 words inside the paragraph."""
+    first = rng.randrange(len(span.words))
+    last = min(len(span.words) - 1, first + rng.randint(1, 14))
+    return span.words[first][0], span.words[last][1]
 
 
 def insert_users(session: Session, plan: Plan, rng: random.Random) -> dict[int, list[int]]:
     """Users (one shared password hash), groups and overlapping memberships."""
-    hashed = PasswordHasher().hash(PASSWORD)
+    hashed = make_hasher().hash(PASSWORD)  # once: argon2 is slow on purpose
     created = [EPOCH - timedelta(days=400 - i) for i in range(plan.users)]
     session.execute(
         insert(User.__table__),
@@ -192,7 +200,7 @@ def _body(rng: random.Random, vocab: Vocabulary) -> tuple[str, str]:
 class _Annotations:
     """Generates annotation, tag and citation rows; remembers enough to make replies valid."""
 
-    def __init__(self, plan: Plan, rng: random.Random, vocab: Vocabulary, spans: list[_Span]):
+    def __init__(self, plan: Plan, rng: random.Random, vocab: Vocabulary, spans: list[Span]):
         self.plan, self.rng, self.vocab, self.spans = plan, rng, vocab, spans
         self.tags = corpus_gen.tag_names(rng, vocab, plan.tags)
         self.tag_totals = corpus_gen.zipf_totals(len(self.tags), 1.1)
@@ -221,9 +229,9 @@ class _Annotations:
                 at = rng.randrange(max(1, len(words) - 4))
                 self.phrases.append(" ".join(words[at : at + rng.randint(2, 3)]))
         root = row["root_id"] or ident
+        place = (row["document_id"], row["version_id"])
         self.made.append(
-            (ident, root, row["author_id"], row["visibility"], row["group_id"])
-            + (row["document_id"], row["version_id"])
+            (ident, root, row["author_id"], row["visibility"], row["group_id"], *place)
         )
         return row
 
@@ -231,9 +239,7 @@ class _Annotations:
         rng = self.rng
         author = rng.randint(1, self.plan.users)
         span = rng.choice(self.spans)
-        first = rng.randrange(len(span.words))
-        last = min(len(span.words) - 1, first + rng.randint(1, 14))
-        start, end = span.words[first][0], span.words[last][1]
+        start, end = quote_in(rng, span)
         prefix, suffix = quote_context(span.text, start, end)
         visibility = rng.choices(("public", "group", "private"), weights=(70, 15, 15))[0]
         group = None
@@ -326,7 +332,7 @@ def insert_annotations(
     session: Session, plan: Plan, rng: random.Random, vocab: Vocabulary, memberships: dict
 ) -> _Annotations:
     """plan.annotations annotations with tags and citations, inserted in chunks."""
-    maker = _Annotations(plan, rng, vocab, _spans(session))
+    maker = _Annotations(plan, rng, vocab, paragraph_spans(session))
     for chunk_start in range(0, plan.annotations, CHUNK):
         rows, tags, cites = [], [], []
         for i in range(chunk_start, min(plan.annotations, chunk_start + CHUNK)):
@@ -344,7 +350,7 @@ def insert_annotations(
     return maker
 
 
-def _document_phrases(rng: random.Random, spans: list[_Span], count: int) -> list[str]:
+def _document_phrases(rng: random.Random, spans: list[Span], count: int) -> list[str]:
     phrases = []
     for _ in range(count):
         span = rng.choice(spans)

@@ -100,7 +100,8 @@ class IndexJob(Base):
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy's hook)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), index=True)
+    # "document:" and a document id of up to 100 characters (PostgreSQL enforces the length).
+    key: Mapped[str] = mapped_column(String(120), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -13,7 +13,14 @@ from annotations.accounts import MAX_PASSWORD, MIN_PASSWORD, User, parse_credent
 from annotations.errors import AuthenticationFailed, Conflict, ValidationError
 from reader.errors import error_response, wants_json
 from reader.extensions import db
-from reader.security import has_bearer_token
+from reader.security import (
+    has_bearer_token,
+    is_failed_login,
+    limiter,
+    login_account_limit,
+    login_address_limit,
+    submitted_username,
+)
 from reader.wiring import services
 
 bp = Blueprint("auth", __name__)
@@ -46,6 +53,12 @@ def safe_next(target: str | None) -> str:
     return url_for("library.index")
 
 
+def start_session(user: User) -> None:
+    """Sign user in on a brand-new session (nothing from before sign-in is carried over)."""
+    session.clear()
+    login_user(user)
+
+
 def init_login(manager: LoginManager) -> None:
     """Load users from the session or from an API token."""
     manager.login_view = "auth.login"
@@ -59,8 +72,9 @@ def init_login(manager: LoginManager) -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @manager.user_loader
-    def _load(user_id: str) -> User | None:
-        return services().accounts.get(int(user_id)) if user_id.isdigit() else None
+    def _load(session_id: str) -> User | None:
+        # "<id>:<session token>": a sign-out rotates the token, so copied cookies stop working.
+        return services().accounts.for_session(session_id)
 
     @manager.request_loader
     def _from_token(req: object) -> User | None:
@@ -84,7 +98,7 @@ def register() -> str | Response | tuple[str, int]:
         except (ValidationError, Conflict) as exc:
             form.username.errors = [getattr(exc, "message", str(exc))]
         else:
-            login_user(user)
+            start_session(user)
             flash(f"Welcome, {user.username}. Your account is ready.", "success")
             return redirect(url_for("library.index"))
     status = 422 if request.method == "POST" else 200
@@ -92,6 +106,10 @@ def register() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_address_limit, methods=["POST"], deduct_when=is_failed_login)
+@limiter.limit(
+    login_account_limit, methods=["POST"], key_func=submitted_username, deduct_when=is_failed_login
+)
 def login() -> str | Response | tuple[str, int]:
     """Sign in with a username and password."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -102,7 +120,7 @@ def login() -> str | Response | tuple[str, int]:
         except AuthenticationFailed as exc:
             form.password.errors = [str(exc).capitalize() + "."]
         else:
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(form.next.data))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -110,8 +128,11 @@ def login() -> str | Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out (POST, CSRF-protected)."""
+    """Sign out (POST, CSRF-protected) and end every session of the account."""
     if current_user.is_authenticated:
+        with db.transaction():
+            services().accounts.end_sessions(current_user._get_current_object())
         logout_user()
+        session.clear()
         flash("You are signed out.", "info")
     return redirect(url_for("library.index"))

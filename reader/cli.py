@@ -18,10 +18,12 @@ from annotations.indexing import IndexSync
 from annotations.interchange import InterchangeService, parse_import_bytes
 from corpus.errors import CorpusError
 from corpus.importer import ImportOutcome
+from corpus.search import SearchIndex
 from corpus.shipped import shipped_documents
+from reader.backup import BackupError, backup, restore
 from reader.config import describe
 from reader.extensions import db
-from reader.indexer import search_index, sync_pending
+from reader.indexer import index_path, search_index, sync_pending
 from reader.migrate import upgrade_database
 from reader.wiring import services
 
@@ -31,7 +33,7 @@ def one_line_errors() -> Iterator[None]:
     """Turn domain errors into a one-line `Error: ...` and exit status 1."""
     try:
         yield
-    except (CorpusError, AnnotationsError) as exc:
+    except (CorpusError, AnnotationsError, BackupError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -186,6 +188,33 @@ def index_sync() -> None:
     click.echo(f"applied {sync_pending()} queued updates")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database and a manifest into PATH (a new folder)."""
+    with one_line_errors():
+        manifest = backup(db.engine, path)
+    click.echo(f"backed up to {path}: {manifest.line()}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Replace a database that already has content.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup folder into this (empty) instance, migrate it and rebuild the index."""
+    with one_line_errors():
+        manifest = restore(db.engine, path, force, migrate=upgrade_database)
+    click.echo(f"restored {path}: {manifest.line()}")
+    index = SearchIndex(index_path(current_app), current_app.config["SEARCH_WRITE_TIMEOUT"])
+    sync = IndexSync(db.session, index)
+    with click.progressbar(length=sync.count_docs(), label="indexing", show_pos=True) as bar:
+        count = sync.rebuild(progress=bar.update)
+    index.close()
+    click.echo(f"indexed {count} documents")
+
+
 @click.command("config")
 @with_appcontext
 def config_command() -> None:
@@ -224,6 +253,8 @@ COMMANDS: list[Callable[..., Any]] = [
     token_group,
     index_group,
     config_command,
+    backup_command,
+    restore_command,
 ]
 
 

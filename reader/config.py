@@ -31,7 +31,21 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_PROFILE": "default",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    # Flask-Login's "remember me" cookie gets the same flags (Secure follows the session cookie).
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    "BEHIND_PROXY": 0,
+    # Sign-in attempts (Flask-Limiter); memory:// is per process: use redis:// etc. to share.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_LIMIT_PER_ADDRESS": "10/minute",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5/minute",
+    # JSON request bodies nested deeper than this are refused (422) before parsing.
+    "MAX_JSON_DEPTH": 32,
 }
 
 # Keys read from READER_<KEY> environment variables, with the type to parse them as.
@@ -48,7 +62,14 @@ ENV_KEYS: dict[str, type] = {
     "SEARCH_MAX_QUERY_LENGTH": int,
     "SEARCH_MAX_TERMS": int,
     "SESSION_COOKIE_SECURE": bool,
+    "BEHIND_PROXY": int,
+    "RATELIMIT_ENABLED": bool,
+    "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_LIMIT_PER_ADDRESS": str,
+    "LOGIN_LIMIT_PER_ACCOUNT": str,
+    "MAX_JSON_DEPTH": int,
 }
+SECRET_KEYS = ("SECRET_KEY", "RATELIMIT_STORAGE_URI")
 
 
 def _parse(kind: type, raw: str) -> Any:
@@ -74,6 +95,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
                 raise RuntimeError(f"READER_{key}={raw!r} is not a valid {kind.__name__}") from None
     if test_config:
         app.config.from_mapping(test_config)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config["SESSION_COOKIE_SECURE"]))
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(
             app.instance_path, "reader.sqlite3"
@@ -95,5 +117,5 @@ def check_config(config: dict[str, Any]) -> None:
 
 def describe(config: dict[str, Any]) -> str:
     """Return the effective non-secret settings as JSON (for `reader config`)."""
-    shown = {k: config.get(k) for k in ENV_KEYS if k != "SECRET_KEY"}
+    shown = {k: config.get(k) for k in ENV_KEYS if k not in SECRET_KEYS}
     return json.dumps(shown, indent=2, default=str)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from annotations.errors import (
     AuthenticationFailed,
@@ -88,6 +89,16 @@ def _csrf(exc: CSRFError) -> tuple[Response, int]:
     return error_response(400, f"CSRF check failed: {exc.description} Reload the page and retry.")
 
 
+def _too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
+    limit = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH")
+    return error_response(413, f"The request body is larger than the limit of {limit} bytes.")
+
+
+def _too_many(exc: RateLimitExceeded) -> tuple[Response, int]:
+    # The same words whether or not the account exists; Flask-Limiter adds Retry-After.
+    return error_response(429, "Too many sign-in attempts. Wait a minute, then try again.")
+
+
 def _unexpected(exc: Exception) -> tuple[Response, int]:
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "An unexpected error occurred; it has been logged.")
@@ -98,5 +109,7 @@ def init_app(app: Flask) -> None:
     for kind, _status in STATUS:
         app.register_error_handler(kind, _domain)
     app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)

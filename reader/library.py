@@ -24,7 +24,7 @@ def requested_version() -> int | None:
     raw = request.args.get("version")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise DocumentNotFound(f"version must be a positive whole number, not {raw!r}")
     return int(raw)
 
@@ -155,6 +155,6 @@ def diff(doc_id: str) -> str:
 def _number(raw: str | None, default: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise DocumentNotFound(f"version must be a positive whole number, not {raw!r}")
     return int(raw)

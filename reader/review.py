@@ -31,7 +31,7 @@ def _base() -> str:
 def _days(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) > 36500:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 5 or int(raw) > 36500:
         raise ValidationError("age", "must be a number of days")
     return int(raw)
 
@@ -195,7 +195,8 @@ def flag_suggestion(doc_id: str) -> Response:
     _reviewer_only()
     form = request.form
     raw_start, raw_end = form.get("start", ""), form.get("end", "")
-    if not (raw_start.isdigit() and raw_end.isdigit()):
+    digits = (raw_start + raw_end).isascii() and raw_start.isdigit() and raw_end.isdigit()
+    if not digits or max(len(raw_start), len(raw_end)) > 9:
         raise ValidationError("start", "the suggestion's offsets are missing")
     with db.transaction():
         found, created = services().review.flag_span(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_login import current_user, login_required
 
 from annotations.bodies import parse_body
@@ -51,12 +52,35 @@ def ld_response(data: Any, status: int = 200, **headers: str) -> Response:
     return response.make_conditional(request)
 
 
+# The shape of a JSON text: strings (even unterminated ones) and everything but brackets removed.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """True when JSON text nests arrays and objects deeper than limit (checked before parsing)."""
+    shape = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(limit):
+        shape, removed = _INNERMOST.subn("", shape)
+        if not removed:
+            return False
+    return _INNERMOST.search(shape) is not None
+
+
 def json_body() -> object:
     """Return the parsed JSON request body, or raise ValidationError saying what is wrong."""
     if request.mimetype not in JSON_TYPES:
         raise ValidationError("Content-Type", "send application/ld+json or application/json")
+    text = request.get_data(as_text=True)
+    limit = int(current_app.config.get("MAX_JSON_DEPTH", 32))
+    if nests_deeper_than(text, limit):
+        raise ValidationError(
+            "body",
+            f"the request body is not valid JSON for this API: nested deeper than {limit} levels",
+        )
     try:
-        return json.loads(request.get_data(as_text=True))
+        return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ValidationError("body", f"the request body is not valid JSON ({exc})") from None
 

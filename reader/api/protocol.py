@@ -92,7 +92,7 @@ def requested_page() -> tuple[int | None, bool]:
     iris = request.args.get("iris") == "1"
     if raw is None:
         return None, iris
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise ValidationError("page", "must be a page number (0, 1, 2, ...)")
     return int(raw), iris
 

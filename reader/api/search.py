@@ -39,7 +39,8 @@ def _hit(hit: Hit) -> dict[str, Any]:
 def search() -> Response:
     """GET /api/search?q=...&limit=...&cursor=..."""
     raw_limit = request.args.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+    digits = raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 3
+    if not digits or not 1 <= int(raw_limit) <= 100:
         raise ValidationError("limit", "must be a whole number from 1 to 100")
     outcome = services().search.search(
         request.args.get("q", ""), current_viewer(), request.args.get("cursor"), int(raw_limit)

@@ -19,6 +19,7 @@ def csrf_checked(seeded: Flask) -> None:
     """Check CSRF, as in production: every form and script call must carry the token."""
     seeded.config["WTF_CSRF_ENABLED"] = True
 
+
 CLAIM = "In 1995, Moscow repudiated its military alliance with the North Koreans."
 
 

@@ -50,6 +50,15 @@ def test_no_drift_after_creates_edits_deletes_and_imports(seeded: Flask, tmp_pat
     assert _hits(seeded.test_client(), "ocelots") == 1
 
 
+def test_the_longest_document_id_fits_its_index_job(app: Flask, tmp_path: Path) -> None:
+    # "document:" plus a 100-character id: PostgreSQL refuses a key longer than its column.
+    doc = tmp_path / "long.md"
+    doc.write_text("# Long\n\nA paragraph about quokkas, long enough to be a paragraph.\n")
+    result = app.test_cli_runner().invoke(args=["import", str(doc), "--id", "q" * 100])
+    assert result.exit_code == 0, result.output
+    assert _hits(app.test_client(), "quokkas") == 1
+
+
 def test_check_reports_missing_stale_and_extra_and_repair_fixes_them(seeded: Flask) -> None:
     alice = signed_in(seeded, "alice")
     made = alice.post("/api/annotations/", json=payload(body="aardvark")).get_json()

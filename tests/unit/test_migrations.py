@@ -1,20 +1,22 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe (on SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import UTC, datetime
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, delete, insert, select, text
 
 import annotations.schema  # noqa: F401  (registers every table)
-from corpus.models import Base
-from reader.migrate import upgrade_database
+from corpus.models import Base, IndexJob
+from reader.migrate import alembic_config, upgrade_database
+from tests.conftest import sqlite_only
 
 
-def test_migrations_match_models(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+def test_migrations_match_models(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     upgrade_database(engine)
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
@@ -22,27 +24,41 @@ def test_migrations_match_models(tmp_path: Path) -> None:
     assert diff == []
 
 
-def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'd.sqlite3'}")
+def test_downgrade_to_base_and_up_again(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     upgrade_database(engine)
     upgrade_database(engine, "head")
-    from alembic import command
-
-    from reader.migrate import alembic_config
-
     cfg = alembic_config(engine)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, "base")
     upgrade_database(engine)
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
+    assert version is not None
 
 
-def test_index_job_ids_are_never_reused(tmp_path: Path) -> None:
+def test_index_job_ids_are_never_reused(empty_database_url: str) -> None:
     # A worker deletes the jobs it ran by id; a reused id would delete a newer, unrun job.
-    from sqlalchemy import text
+    # SQLite needs AUTOINCREMENT for this; PostgreSQL's sequence never hands out an id twice.
+    engine = create_engine(empty_database_url)
+    upgrade_database(engine)
+    job = {"key": "document:x", "created_at": datetime.now(UTC), "attempts": 0}
+    with engine.begin() as connection:
+        connection.execute(insert(IndexJob), [job, job, job])
+        highest = connection.scalar(select(IndexJob.id).order_by(IndexJob.id.desc()).limit(1))
+        connection.execute(delete(IndexJob))
+        connection.execute(insert(IndexJob), [job])
+        reissued = connection.scalar(select(IndexJob.id))
+    engine.dispose()
+    assert highest == 3
+    assert reissued == 4
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+
+@sqlite_only
+def test_index_jobs_table_is_declared_autoincrement(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     upgrade_database(engine)
     with engine.connect() as connection:
         sql = connection.execute(
