@@ -66,3 +66,27 @@ def test_index_jobs_table_is_declared_autoincrement(empty_database_url: str) -> 
         ).scalar_one()
     engine.dispose()
     assert "AUTOINCREMENT" in sql
+
+
+def test_upgrading_a_populated_database(empty_database_url: str) -> None:
+    # Table rebuilds on SQLite must not trip over rows that reference the rebuilt table.
+    engine = create_engine(empty_database_url)
+    upgrade_database(engine, "0004")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, password_hash, role, created_at) "
+                "VALUES ('reader', 'x', 'member', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text("INSERT INTO groups (name, owner_id, created_at) VALUES ('g', 1, :now)"),
+            {"now": now},
+        )
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        token = connection.execute(text("SELECT session_token FROM users")).scalar_one()
+    engine.dispose()
+    assert token
