@@ -16,6 +16,7 @@ from annotations.claims import Claim, ClaimFlag
 from annotations.models import Annotation, Citation, Source, Tag
 from corpus.models import DocumentVersion, IndexJob
 from corpus.search import IndexDoc, IndexUnavailable, SearchIndex
+from corpus.store import DocumentStore
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -186,7 +187,7 @@ class IndexSync:
             doc = source_doc(source, self._citing(source.id)) if source is not None else None
             return ([doc], [], None) if doc else ([], [key], None)
         if kind == "document":
-            version = self._latest(ident)
+            version = DocumentStore(self.session).find_latest(ident)
             docs = list(passage_docs(version)) if version is not None else []
             return docs, [], f"passage:{ident}:"
         return [], [], None
@@ -198,16 +199,6 @@ class IndexSync:
             .where(Citation.source_id == source_id)
         )
         return list(self.session.scalars(query))
-
-    def _latest(self, document_id: str) -> DocumentVersion | None:
-        query = (
-            select(DocumentVersion)
-            .where(DocumentVersion.document_id == document_id)
-            .order_by(DocumentVersion.number.desc())
-            .limit(1)
-            .options(selectinload(DocumentVersion.blocks))
-        )
-        return self.session.scalars(query).first()
 
     def pending(self) -> int:
         """How many jobs wait."""
@@ -252,20 +243,7 @@ class IndexSync:
 
     def all_docs(self) -> Iterator[IndexDoc]:
         """Every document the index should hold, built from the database."""
-        latest = (
-            select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
-            .group_by(DocumentVersion.document_id)
-            .subquery()
-        )
-        versions = self.session.scalars(
-            select(DocumentVersion)
-            .join(
-                latest,
-                (DocumentVersion.document_id == latest.c.document_id)
-                & (DocumentVersion.number == latest.c.n),
-            )
-            .options(selectinload(DocumentVersion.blocks))
-        )
+        versions = DocumentStore(self.session).list_documents()  # the newest of each
         for version in versions:
             yield from passage_docs(version)
         yield from self._annotation_docs()
