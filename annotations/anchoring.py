@@ -29,6 +29,14 @@ class AnchoringError(ValidationError):
         super().__init__("target", message)
 
 
+class AmbiguousQuote(AnchoringError):
+    """The quote occurs more than once with the context given; count says how often."""
+
+    def __init__(self, message: str, count: str) -> None:
+        super().__init__(message)
+        self.count = count
+
+
 @dataclass(frozen=True)
 class QuoteSelector:
     """A validated TextQuoteSelector: the exact words with optional context on each side."""
@@ -204,9 +212,10 @@ def _locate(text: str, quote: QuoteSelector) -> int:
         return starts[0]
     if starts:
         count = f"{len(starts)}" if found == -1 else f"at least {len(starts)}"
-        raise AnchoringError(
+        raise AmbiguousQuote(
             f"ambiguous: the quote occurs {count} times with this context; "
-            "send a longer prefix/suffix or a position"
+            "send a longer prefix/suffix or a position",
+            count,
         )
     if text.find(quote.exact) != -1:
         raise AnchoringError(

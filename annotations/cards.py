@@ -70,6 +70,7 @@ class Card:
     tombstone: str
     exact: str = ""
     anchor_state: str = "exact"
+    is_kept: bool = False  # an orphan its author left on the version it was last anchored on
 
     @property
     def is_orphaned(self) -> bool:
@@ -173,6 +174,7 @@ def _card(row: Any, tags: tuple[str, ...], sources: tuple[SourceLine, ...]) -> C
         else "",
         exact=row.exact or "",
         anchor_state=row.anchor_state,
+        is_kept=row.anchor_kept_at is not None,
     )
 
 
@@ -223,6 +225,7 @@ def flat_cards(
             Annotation.deleted_at,
             Annotation.deleted_by_id,
             Annotation.delete_reason,
+            Annotation.anchor_kept_at,
             User.username,
             group.name.label("group_name"),
         )

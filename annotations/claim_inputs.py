@@ -86,6 +86,11 @@ def _whole_number(value: object, field: str) -> int | None:
     return number
 
 
+def parse_version(value: object) -> int | None:
+    """The claim version a client last read (a stale one is refused with a conflict), if sent."""
+    return _whole_number(value, "version")
+
+
 def parse_claim_type(value: object) -> str:
     """Accept a claim type key (or its label, case-insensitive)."""
     if isinstance(value, str):

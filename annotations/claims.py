@@ -140,6 +140,8 @@ class Claim(Base):
     )
     anchor_state: Mapped[str] = mapped_column(String(10), default="exact")
     anchor_score: Mapped[float] = mapped_column(Float, default=1.0)
+    # Set when a reviewer left an orphaned claim on the version it was last anchored on.
+    anchor_kept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     researcher: Mapped[User | None] = relationship(foreign_keys=[researcher_id])

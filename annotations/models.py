@@ -111,6 +111,9 @@ class Annotation(Base):
     )
     anchor_state: Mapped[str] = mapped_column(String(10), default="exact")
     anchor_score: Mapped[float] = mapped_column(Float, default=1.0)
+    # Set when its author chose to leave an orphan on the version it was last anchored on:
+    # later imports do not move it and the newest version's panel lists it apart.
+    anchor_kept_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     delete_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -26,8 +26,9 @@ from annotations.claims import (
     Verdict,
 )
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from annotations.inputs import NewAnnotation, TargetInput
+from annotations.inputs import NewAnnotation, Reattachment, TargetInput
 from annotations.models import Annotation
+from annotations.revisions import RevisionService
 from annotations.service import AnnotationService
 from corpus.models import IndexJob, utcnow
 from corpus.store import DocumentStore
@@ -63,6 +64,7 @@ class ReviewService:
         accounts: AccountService,
         clock: Callable[[], datetime] = utcnow,
         max_quote: int = 5000,
+        revisions: RevisionService | None = None,
     ) -> None:
         self.session = session
         self.documents = documents
@@ -70,6 +72,7 @@ class ReviewService:
         self.accounts = accounts
         self.clock = clock
         self.max_quote = max_quote
+        self.revisions = revisions or RevisionService(session, documents, clock, max_quote)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -401,6 +404,45 @@ class ReviewService:
         claim.evidence.append(evidence)
         return evidence
 
+    # --- claims on a new version -----------------------------------------------------------
+
+    def reattach(
+        self, claim_id: int, selection: Reattachment, actor: User, expected: int | None
+    ) -> Claim:
+        """Re-attach an orphaned (or changed) claim to words of the newest version."""
+        claim = self._for_reviewer(claim_id, actor, expected)
+        before = claim.exact
+        newest = self.revisions.place(claim, selection)
+        note = f"Re-attached to “{claim.exact}” in version {newest.number} (was “{before}”)."
+        self._log(claim, actor, claim.state, claim.state, note)
+        self._touch(claim)
+        return claim
+
+    def keep(self, claim_id: int, actor: User, expected: int | None) -> Claim:
+        """Leave an orphaned claim on the version it was last anchored on."""
+        claim = self._for_reviewer(claim_id, actor, expected)
+        if claim.anchor_kept_at is None:
+            number = self.revisions.keep_item(claim)
+            note = f"Kept on version {number}: its passage is not in the newest version."
+            self._log(claim, actor, claim.state, claim.state, note)
+            self._touch(claim)
+        return claim
+
+    def retry(self, claim_id: int, actor: User, expected: int | None) -> Claim:
+        """Put a kept claim back among the orphans (re-anchored onto a newer version if any)."""
+        claim = self._for_reviewer(claim_id, actor, expected)
+        # Logged first: a verdict this sends back to review is a system move that follows.
+        event = self._log(claim, actor, claim.state, claim.state, "")
+        anchor_state = self.revisions.retry_item(claim)
+        outcome = (
+            "back among the orphans, to re-attach"
+            if anchor_state == "orphaned"
+            else f"re-anchored onto the newest version ({anchor_state})"
+        )
+        event.note = f"No longer kept on an earlier version: {outcome}."
+        self._touch(claim)
+        return claim
+
     # --- helpers -------------------------------------------------------------------------
 
     def _for_reviewer(self, claim_id: int, actor: User, expected: int | None) -> Claim:
@@ -428,14 +470,14 @@ class ReviewService:
             if flag.annotation_id is not None:
                 self.session.add(IndexJob(key=f"annotation:{flag.annotation_id}"))
 
-    def _log(self, claim: Claim, actor: User, frm: str | None, to: str, note: str) -> None:
-        self.session.add(
-            ClaimEvent(
-                claim_id=claim.id,
-                actor=actor,
-                at=self.clock(),
-                from_state=frm,
-                to_state=to,
-                note=note,
-            )
+    def _log(self, claim: Claim, actor: User, frm: str | None, to: str, note: str) -> ClaimEvent:
+        event = ClaimEvent(
+            claim_id=claim.id,
+            actor=actor,
+            at=self.clock(),
+            from_state=frm,
+            to_state=to,
+            note=note,
         )
+        self.session.add(event)
+        return event

@@ -13,16 +13,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotations.accounts import User
-from annotations.anchoring import QuoteSelector, anchor_quote
+from annotations.anchoring import AmbiguousQuote, Anchor, anchor_quote
 from annotations.anchors import AnchorRecord
 from annotations.claims import Claim, ClaimEvent
-from annotations.errors import Conflict, PermissionDenied
+from annotations.errors import Conflict, PermissionDenied, ValidationError
+from annotations.inputs import Reattachment
 from annotations.models import Annotation
-from annotations.reanchor import NewAnchor, OldAnchor, reanchor
+from annotations.reanchor import ORPHANED, NewAnchor, OldAnchor, reanchor
 from corpus.models import DocumentVersion, IndexJob, utcnow
 from corpus.store import DocumentStore
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+REATTACHABLE = ("orphaned", "changed")  # anchor states a person may move to new words
 
 
 @dataclass
@@ -62,37 +64,63 @@ def word_diff(before: str, after: str) -> str:
     return "".join(out)
 
 
+def placement(item: Annotation | Claim, home: DocumentVersion | None) -> dict[str, object]:
+    """Where an item sits, for JSON clients: offsets and words on home, its anchor's version."""
+    return {
+        "state": item.anchor_state,
+        "kept": item.anchor_kept_at is not None,
+        "document_version": home.number if home is not None else None,
+        "start": item.start,
+        "end": item.end,
+        "exact": item.exact,
+    }
+
+
 class RevisionService:
     """Re-anchors a document's annotations and claims when a new version arrives."""
 
     def __init__(
-        self, session: Session, documents: DocumentStore, clock: Callable[[], datetime] = utcnow
+        self,
+        session: Session,
+        documents: DocumentStore,
+        clock: Callable[[], datetime] = utcnow,
+        max_quote: int = 5000,
     ) -> None:
         self.session = session
         self.documents = documents
         self.clock = clock
+        self.max_quote = max_quote
 
     def reanchor_document(self, document_id: str) -> ReanchorReport:
         """Move every annotation and claim of the document onto its newest version."""
         newest = self.documents.get_version(document_id)
         report = ReanchorReport(document_id, newest.number)
+        # Orphans kept on their version stay there: only a person puts them back in play.
         notes = self.session.scalars(
             select(Annotation).where(
                 Annotation.document_id == document_id,
                 Annotation.parent_id.is_(None),
                 Annotation.anchor_version_id != newest.id,
+                Annotation.anchor_kept_at.is_(None),
             )
         ).all()
         claims = self.session.scalars(
             select(Claim).where(
-                Claim.document_id == document_id, Claim.anchor_version_id != newest.id
+                Claim.document_id == document_id,
+                Claim.anchor_version_id != newest.id,
+                Claim.anchor_kept_at.is_(None),
             )
         ).all()
-        for kind, items in (("annotation", notes), ("claim", claims)):
-            for item, moved in self._moves(list(items), newest):
-                self._apply(kind, item, moved, newest, report)
+        for items in (notes, claims):
+            self._reanchor(list(items), newest, report)
         self.session.flush()
         return report
+
+    def _reanchor(
+        self, items: Sequence[Annotation | Claim], newest: DocumentVersion, report: ReanchorReport
+    ) -> None:
+        for item, moved in self._moves(items, newest):
+            self._apply(item, moved, newest, report)
 
     def _moves(
         self, items: Sequence[Annotation | Claim], newest: DocumentVersion
@@ -124,13 +152,12 @@ class RevisionService:
 
     def _apply(
         self,
-        kind: str,
         item: Annotation | Claim,
         moved: NewAnchor,
         newest: DocumentVersion,
         report: ReanchorReport,
     ) -> None:
-        tally = report.annotations if kind == "annotation" else report.claims
+        tally = report.annotations if isinstance(item, Annotation) else report.claims
         tally[moved.state] = tally.get(moved.state, 0) + 1
         record = AnchorRecord(
             version_id=newest.id,
@@ -182,36 +209,137 @@ class RevisionService:
         claim.updated_at = self.clock()
         report.sent_back.append(claim.id)
 
-    # --- orphans -----------------------------------------------------------------------
+    # --- orphans ----------------------------------------------------------------------
 
-    def reattach(self, annotation: Annotation, exact: str, actor: User) -> Annotation:
-        """Anchor an orphaned annotation to new words in the newest version (author or admin)."""
-        if annotation.author_id != actor.id and not actor.is_admin:
-            raise PermissionDenied("only the author or an admin can re-attach this annotation")
-        if annotation.parent_id is not None:
-            raise Conflict("replies follow their thread; re-attach its first annotation")
-        newest = self.documents.get_version(annotation.document_id)
-        found = anchor_quote(newest.text, QuoteSelector(exact), None)
-        existing = self.session.scalars(
-            select(AnchorRecord).where(
-                AnchorRecord.annotation_id == annotation.id, AnchorRecord.version_id == newest.id
-            )
-        ).first()
-        record = existing or AnchorRecord(annotation_id=annotation.id, version_id=newest.id)
-        record.state, record.score = "moved", 1.0
-        record.start, record.end, record.exact = found.start, found.end, found.exact
-        record.prefix, record.suffix = found.prefix, found.suffix
-        self.session.add(record)
-        annotation.start, annotation.end, annotation.exact = found.start, found.end, found.exact
-        annotation.prefix, annotation.suffix = found.prefix, found.suffix
-        annotation.anchor_version_id, annotation.anchor_state, annotation.anchor_score = (
-            newest.id,
-            "moved",
-            1.0,
-        )
+    def reattach(self, annotation: Annotation, selection: Reattachment, actor: User) -> Annotation:
+        """Anchor an orphaned (or changed) annotation to words of the newest version."""
+        self._check_author(annotation, actor, "re-attach")
+        self.place(annotation, selection)
         self.session.add(IndexJob(key=f"annotation:{annotation.id}"))
         self.session.flush()
         return annotation
+
+    def keep(self, annotation: Annotation, actor: User) -> int:
+        """Leave an orphaned annotation on its version; return that version's number."""
+        self._check_author(annotation, actor, "keep")
+        number = self.keep_item(annotation)
+        self.session.flush()
+        return number
+
+    def retry(self, annotation: Annotation, actor: User) -> str:
+        """Put a kept annotation back among the orphans; return its anchor state now."""
+        self._check_author(annotation, actor, "re-attach")
+        state = self.retry_item(annotation)  # queues an index update if it moved
+        self.session.flush()
+        return state
+
+    def place(self, item: Annotation | Claim, selection: Reattachment) -> DocumentVersion:
+        """Anchor an item on the selected words of the newest version (the caller checks who)."""
+        if item.anchor_state not in REATTACHABLE:
+            raise Conflict(
+                f"this {_kind(item)} is in place on its words in the newest version; "
+                "only an orphaned or changed one can be re-attached"
+            )
+        newest = self.documents.get_version(item.document_id)
+        found = self._find(newest, selection)
+        if isinstance(item, Claim):
+            self._check_free(item, found, newest)
+        record = self._record(item, newest.id)
+        if record is None:
+            record = AnchorRecord(version_id=newest.id)
+            if isinstance(item, Annotation):
+                record.annotation_id = item.id
+            else:
+                record.claim_id = item.id
+            self.session.add(record)
+        record.state, record.score = "exact", 1.0
+        record.start, record.end, record.exact = found.start, found.end, found.exact
+        record.prefix, record.suffix = found.prefix, found.suffix
+        item.start, item.end, item.exact = found.start, found.end, found.exact
+        item.prefix, item.suffix = found.prefix, found.suffix
+        item.anchor_version_id, item.anchor_state, item.anchor_score = newest.id, "exact", 1.0
+        item.anchor_kept_at = None
+        return newest
+
+    def keep_item(self, item: Annotation | Claim) -> int:
+        """Mark an orphan as kept on the version it was last anchored on; return its number."""
+        if item.anchor_state != ORPHANED:
+            raise Conflict(f"only an orphaned {_kind(item)} can be kept on an earlier version")
+        if item.anchor_kept_at is None:
+            item.anchor_kept_at = self.clock()
+        home = self.home_version(item)
+        return home.number if home is not None else 0
+
+    def retry_item(self, item: Annotation | Claim) -> str:
+        """Clear the kept mark; re-anchor onto the newest version if imported since."""
+        if item.anchor_kept_at is None:
+            raise Conflict(f"this {_kind(item)} is not kept on an earlier version")
+        item.anchor_kept_at = None
+        newest = self.documents.get_version(item.document_id)
+        if item.anchor_version_id != newest.id and self._record(item, newest.id) is None:
+            self._reanchor([item], newest, ReanchorReport(item.document_id, newest.number))
+        return item.anchor_state
+
+    def home_version(self, item: Annotation | Claim) -> DocumentVersion | None:
+        """The version the item is last anchored on (where an orphan is still highlighted)."""
+        if item.anchor_version_id is None:
+            return None
+        return self.session.get(DocumentVersion, item.anchor_version_id)
+
+    def anchored_versions(self, annotation_ids: Sequence[str]) -> dict[str, int]:
+        """For annotations: the number of the version each is last anchored on."""
+        if not annotation_ids:
+            return {}
+        query = (
+            select(Annotation.id, DocumentVersion.number)
+            .join(DocumentVersion, DocumentVersion.id == Annotation.anchor_version_id)
+            .where(Annotation.id.in_(annotation_ids))
+        )
+        return {aid: int(number) for aid, number in self.session.execute(query)}
+
+    def _check_author(self, annotation: Annotation, actor: User, verb: str) -> None:
+        if annotation.author_id != actor.id and not actor.is_admin:
+            raise PermissionDenied(f"only the author or an admin can {verb} this annotation")
+        if annotation.parent_id is not None:
+            raise Conflict("replies follow their thread; act on its first annotation")
+        if annotation.is_deleted:
+            raise Conflict("this annotation has been deleted")
+
+    def _find(self, newest: DocumentVersion, selection: Reattachment) -> Anchor:
+        try:
+            return anchor_quote(newest.text, selection.quote, selection.position, self.max_quote)
+        except AmbiguousQuote as exc:
+            if not selection.is_typed:
+                raise
+            raise ValidationError(
+                "exact",
+                f"these words occur {exc.count} times in version {newest.number}; "
+                "type more of the passage, so that they occur only once",
+            ) from None
+
+    def _check_free(self, claim: Claim, found: Anchor, newest: DocumentVersion) -> None:
+        other = self.session.scalar(
+            select(Claim.id).where(
+                Claim.document_id == claim.document_id,
+                Claim.anchor_version_id == newest.id,
+                Claim.start == found.start,
+                Claim.end == found.end,
+                Claim.id != claim.id,
+            )
+        )
+        if other is not None:
+            raise Conflict(
+                f"claim {other} already covers these words; reject this one as its duplicate"
+            )
+
+    def _record(self, item: Annotation | Claim, version_id: int) -> AnchorRecord | None:
+        owner = (
+            AnchorRecord.annotation_id == item.id
+            if isinstance(item, Annotation)
+            else AnchorRecord.claim_id == item.id
+        )
+        query = select(AnchorRecord).where(owner, AnchorRecord.version_id == version_id)
+        return self.session.scalars(query).first()
 
     # --- history -----------------------------------------------------------------------
 
@@ -243,3 +371,7 @@ class RevisionService:
             )
         )
         return {aid: exact or "" for aid, exact in self.session.execute(query) if aid is not None}
+
+
+def _kind(item: Annotation | Claim) -> str:
+    return "annotation" if isinstance(item, Annotation) else "claim"

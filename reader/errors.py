@@ -47,8 +47,8 @@ TITLES = {
 
 
 def wants_json() -> bool:
-    """True for API paths and clients that prefer JSON."""
-    if request.path.startswith("/api/"):
+    """True for API paths, JSON requests and clients that prefer JSON."""
+    if request.path.startswith("/api/") or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

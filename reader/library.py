@@ -47,6 +47,8 @@ class Panel:
     claims_by_block: dict[str, list[Claim]] = field(default_factory=dict)
     summary: dict[str, dict[str, int]] = field(default_factory=dict)
     orphans: list[CardThread] = field(default_factory=list)
+    kept: list[CardThread] = field(default_factory=list)  # orphans left on an earlier version
+    homes: dict[str, int] = field(default_factory=dict)  # orphan id -> version it sits on
     diffs: dict[str, str] = field(default_factory=dict)  # annotation id -> word diff HTML
 
 
@@ -57,6 +59,8 @@ def build_panel(
     svc = services()
     every = svc.annotations.cards(doc_id, viewer, None if is_latest else version_id)
     placed = [t for t in every if not t.root.is_orphaned]
+    # Only the newest version has orphans; an older one simply lacks what came later.
+    orphaned = [t for t in every if t.root.is_orphaned] if is_latest else []
     claims = svc.review.for_document(doc_id) if is_latest else []
     panel = Panel(
         placed,
@@ -66,7 +70,9 @@ def build_panel(
         claims,
         claims_by_block(view, claims),
         svc.review.summary(doc_id),
-        orphans=[t for t in every if t.root.is_orphaned],
+        orphans=[t for t in orphaned if not t.root.is_kept],
+        kept=[t for t in orphaned if t.root.is_kept],
+        homes=svc.revisions.anchored_versions([t.root.id for t in orphaned]),
     )
     changed = [t.root for t in placed if t.root.anchor_state == "changed"]
     originals = svc.revisions.original_quotes([c.id for c in changed])
@@ -85,6 +91,8 @@ def claims_by_block(view: ReadingView, claims: list[Claim]) -> dict[str, list[Cl
     if view.title_passage is not None:
         body.insert(0, view.title_passage)
     for claim in claims:
+        if claim.anchor_state == "orphaned":
+            continue  # its offsets are those of an earlier version
         home = next((p for p in body if p.start <= claim.start < p.end), None)
         if home is not None:
             placed.setdefault(home.id, []).append(claim)

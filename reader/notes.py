@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from annotations.citations import to_bibtex, to_csl_json
+from annotations.errors import ValidationError
+from annotations.inputs import parse_reattachment
+from annotations.models import Annotation
 from annotations.presenters import cited_source
+from annotations.revisions import placement
+from reader.api.annotation import json_body
+from reader.errors import wants_json
 from reader.extensions import db
 from reader.library import current_viewer
 from reader.wiring import services
@@ -57,15 +63,59 @@ def sources_csl(doc_id: str) -> Response:
     return response
 
 
+def submitted() -> dict[str, object]:
+    """The request's fields: its JSON object, or its form."""
+    if not request.is_json:
+        return dict(request.form.to_dict())
+    data = json_body()
+    if not isinstance(data, dict):
+        raise ValidationError("body", "send a JSON object")
+    return data
+
+
+def _placed(annotation: Annotation, message: str) -> Response:
+    if wants_json():
+        home = services().revisions.home_version(annotation)
+        anchor = placement(annotation, home)
+        return jsonify({"id": annotation.id, "document": annotation.document_id, "anchor": anchor})
+    flash(message, "success")
+    target = url_for("library.document", doc_id=annotation.document_id)
+    return redirect(f"{target}#annotation-{annotation.id}")  # type: ignore[return-value]
+
+
 @bp.post("/annotations/<annotation_id>/reattach")
 @login_required
 def reattach(annotation_id: str) -> Response:
-    """Re-attach an orphaned annotation to words of the newest version."""
+    """Re-attach an orphan to words of the newest version: typed, or a selector (JSON)."""
     svc = services()
     annotation = svc.annotations.get(annotation_id, current_viewer())
-    exact = request.form.get("exact", "")
+    selection = parse_reattachment(submitted())
     with db.transaction():
-        svc.revisions.reattach(annotation, exact, current_user)
-    flash("Annotation re-attached.", "success")
-    target = url_for("library.document", doc_id=annotation.document_id)
-    return redirect(f"{target}#annotation-{annotation.id}")  # type: ignore[return-value]
+        svc.revisions.reattach(annotation, selection, current_user)
+    return _placed(annotation, "Annotation re-attached.")
+
+
+@bp.post("/annotations/<annotation_id>/keep")
+@login_required
+def keep(annotation_id: str) -> Response:
+    """Leave an orphan on the version it was last anchored on."""
+    svc = services()
+    annotation = svc.annotations.get(annotation_id, current_viewer())
+    with db.transaction():
+        number = svc.revisions.keep(annotation, current_user)
+    return _placed(annotation, f"Kept on version {number}, where it is still highlighted.")
+
+
+@bp.post("/annotations/<annotation_id>/retry")
+@login_required
+def retry(annotation_id: str) -> Response:
+    """Put a kept annotation back among the orphans (re-anchored, if a newer version has it)."""
+    svc = services()
+    annotation = svc.annotations.get(annotation_id, current_viewer())
+    with db.transaction():
+        state = svc.revisions.retry(annotation, current_user)
+    message = {
+        "orphaned": "Back among the orphans: re-attach it to words of this version.",
+        "changed": "Its passage was found in the newest version, with changed words.",
+    }.get(state, "Its words were found in the newest version: it is back in place.")
+    return _placed(annotation, message)

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from annotations.claim_inputs import parse_claim_type, parse_evidence, parse_move, parse_verdict
+from annotations.claim_inputs import (
+    parse_claim_type,
+    parse_evidence,
+    parse_move,
+    parse_verdict,
+    parse_version,
+)
 from annotations.claimreview import claim_review, evidence_by_stance, report_markdown
-from annotations.claims import CLAIM_TYPES, RATINGS, REJECT_REASONS, STATES, TRANSITIONS
+from annotations.claims import CLAIM_TYPES, RATINGS, REJECT_REASONS, STATES, TRANSITIONS, Claim
 from annotations.errors import ValidationError
+from annotations.inputs import parse_reattachment
 from annotations.review import QueueFilter
+from annotations.revisions import placement
+from reader.api.claims import claim_state
+from reader.errors import wants_json
 from reader.extensions import db
 from reader.library import current_viewer
+from reader.notes import submitted
 from reader.wiring import services
 
 bp = Blueprint("review", __name__)
@@ -76,6 +97,7 @@ def claim(claim_id: int) -> str:
     is_reviewer = viewer is not None and viewer.is_reviewer
     found = svc.review.get(claim_id) if is_reviewer else svc.review.get_published(claim_id)
     version = svc.documents.get_version(found.document_id)
+    home = svc.revisions.home_version(found) or version  # an orphan's passage is in its home
     threads = [
         t
         for t in svc.annotations.cards(found.document_id, viewer)
@@ -94,8 +116,9 @@ def claim(claim_id: int) -> str:
         reject_reasons=REJECT_REASONS,
         next_states=sorted(to for frm, to in TRANSITIONS if frm == found.state),
         is_reviewer=is_reviewer,
-        context_before=version.text[max(0, found.start - 300) : found.start],
-        context_after=version.text[found.end : found.end + 300],
+        home=home,
+        context_before=home.text[max(0, found.start - 300) : found.start],
+        context_after=home.text[found.end : found.end + 300],
         reviewers=svc.review.reviewers() if is_reviewer else [],
     )
 
@@ -150,6 +173,44 @@ def evidence(claim_id: int) -> Response:
     with db.transaction():
         services().review.add_evidence(claim_id, item, current_user, expected)
     return _done(claim_id, "Evidence added.")
+
+
+def _anchored(claim: Claim, message: str) -> Response:
+    if wants_json():
+        home = services().revisions.home_version(claim)
+        return jsonify(claim_state(claim) | {"anchor": placement(claim, home)})
+    return _done(claim.id, message)
+
+
+@bp.post("/claims/<int:claim_id>/reattach")
+@login_required
+def reattach(claim_id: int) -> Response:
+    """Re-attach an orphaned or changed claim to words of the newest version (reviewers)."""
+    data = submitted()
+    selection, expected = parse_reattachment(data), parse_version(data.get("version"))
+    with db.transaction():
+        claim = services().review.reattach(claim_id, selection, current_user, expected)
+    return _anchored(claim, f"Claim {claim_id} re-attached to the newest version.")
+
+
+@bp.post("/claims/<int:claim_id>/keep")
+@login_required
+def keep(claim_id: int) -> Response:
+    """Leave an orphaned claim on the version it was last anchored on (reviewers)."""
+    expected = parse_version(submitted().get("version"))
+    with db.transaction():
+        claim = services().review.keep(claim_id, current_user, expected)
+    return _anchored(claim, f"Claim {claim_id} is kept on the version its passage is in.")
+
+
+@bp.post("/claims/<int:claim_id>/retry")
+@login_required
+def retry(claim_id: int) -> Response:
+    """Put a kept claim back among the orphans, to re-attach it (reviewers)."""
+    expected = parse_version(submitted().get("version"))
+    with db.transaction():
+        claim = services().review.retry(claim_id, current_user, expected)
+    return _anchored(claim, f"Claim {claim_id} is no longer kept on an earlier version.")
 
 
 @bp.get("/methodology")

@@ -40,6 +40,7 @@ def services() -> Services:
         documents = DocumentStore(session)
         accounts = AccountService(session, current_app.extensions["reader.hasher"])
         annotations = AnnotationService(session, documents, max_quote=config["MAX_QUOTE_LENGTH"])
+        revisions = RevisionService(session, documents, max_quote=config["MAX_QUOTE_LENGTH"])
         g.services = Services(
             documents=documents,
             importer=DocumentImporter(documents, config["MAX_IMPORT_BYTES"]),
@@ -55,9 +56,14 @@ def services() -> Services:
                 max_terms=config["SEARCH_MAX_TERMS"],
             ),
             review=ReviewService(
-                session, documents, annotations, accounts, max_quote=config["MAX_QUOTE_LENGTH"]
+                session,
+                documents,
+                annotations,
+                accounts,
+                max_quote=config["MAX_QUOTE_LENGTH"],
+                revisions=revisions,
             ),
-            revisions=RevisionService(session, documents),
+            revisions=revisions,
         )
     built: Services = g.services
     return built

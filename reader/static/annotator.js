@@ -525,6 +525,8 @@
     if (!match) return;
     const card = document.getElementById(`annotation-${match[1]}`);
     if (!card) return;
+    const collapsed = card.closest("details:not([open])");
+    if (collapsed) collapsed.open = true; // e.g. "Kept on an earlier version"
     const root = rootOf(card);
     activateHighlight(root.dataset.annotation, true);
     focusCard(card, { scrollPage: marksFor(root.dataset.annotation).length === 0 });
@@ -585,16 +587,20 @@
   }
 
   let selectionTimer = 0;
-  function checkSelection() {
+  function checkSelection(fromPointer) {
     clearTimeout(selectionTimer);
     if (isTyping(document.activeElement)) return;
     const info = describeSelection();
+    if (reattaching) {
+      selectedForReattach(info, fromPointer);
+      return;
+    }
     if (info) showToolbar(info);
     else if (!toolbar.contains(document.activeElement)) hideToolbar();
   }
-  function checkSelectionSoon(delay) {
+  function checkSelectionSoon(delay, fromPointer) {
     clearTimeout(selectionTimer);
-    selectionTimer = setTimeout(checkSelection, delay);
+    selectionTimer = setTimeout(() => checkSelection(fromPointer), delay);
   }
 
   let pointerDown = false; // no toolbar while a drag is still selecting
@@ -603,7 +609,7 @@
   });
   document.addEventListener("mouseup", (event) => {
     pointerDown = false;
-    if (!toolbar.contains(event.target)) checkSelectionSoon(0);
+    if (!toolbar.contains(event.target)) checkSelectionSoon(0, event.button === 0);
   });
   document.addEventListener("keyup", (event) => {
     const key = event.key || "";
@@ -628,6 +634,7 @@
   });
 
   function runCommand(command) {
+    if (reattaching) return;
     const info = current || describeSelection();
     if (!info || (isOldVersion && user)) return;
     if (!user) {
@@ -1187,6 +1194,13 @@
 
   if (panel) {
     panel.addEventListener("click", (event) => {
+      const reattach = event.target.closest("[data-reattach]");
+      if (reattach) {
+        event.preventDefault();
+        if (reattaching && reattaching.trigger === reattach) stopReattach(true);
+        else startReattach(reattach);
+        return;
+      }
       const action = event.target.closest("[data-action]");
       const card = event.target.closest("article.annotation");
       if (action && card) {
@@ -1221,6 +1235,7 @@
     onMarkActivate(mark);
   });
   article.addEventListener("keydown", (event) => {
+    if (reattaching) return; // Enter re-attaches to the selection (below)
     const mark = event.target.closest && event.target.closest("mark.hl");
     if (mark && event.key === "Enter") {
       event.preventDefault();
@@ -1333,6 +1348,19 @@
   }
 
   document.addEventListener("keydown", (event) => {
+    if (reattaching && event.key === "Escape") {
+      event.preventDefault();
+      stopReattach(true);
+      return;
+    }
+    if (reattaching && event.key === "Enter" && !event.target.closest("a, button, input, textarea, select, summary")) {
+      const info = describeSelection();
+      if (info) {
+        event.preventDefault();
+        sendReattach(info);
+      }
+      return;
+    }
     if (event.key === "Escape") {
       if (editor) {
         closeEditor(true);
@@ -1362,7 +1390,110 @@
     handled();
   });
 
+  /* ---------------------------------------------------------------- re-attaching an orphan */
+
+  // While set ({aid, url, trigger, busy}), the next selection in the text re-attaches that
+  // orphan instead of opening the toolbar. A mouse selection is sent when the button is released;
+  // a keyboard one (j/k, n, Shift+N, Shift+arrows) when Enter is pressed.
+  let reattaching = null;
+  let reattachBox = null;
+
+  function reattachStatus() {
+    if (reattachBox) return reattachBox;
+    reattachBox = document.createElement("div");
+    reattachBox.id = "reattach-status";
+    reattachBox.className = "reattach-status";
+    reattachBox.hidden = true;
+    const message = document.createElement("p");
+    message.className = "reattach-message";
+    message.setAttribute("role", "status");
+    const cancel = button("Cancel");
+    cancel.addEventListener("click", () => stopReattach(true));
+    reattachBox.append(message, errorLine(), cancel);
+    document.body.append(reattachBox);
+    return reattachBox;
+  }
+
+  function sayReattach(text) {
+    const message = reattachStatus().querySelector(".reattach-message");
+    // Changed after the box shows, so screen readers announce it.
+    requestAnimationFrame(() => {
+      message.textContent = text;
+    });
+  }
+
+  function reattachError(text) {
+    const error = reattachStatus().querySelector(".editor-error");
+    error.textContent = text;
+    error.hidden = !text;
+  }
+
+  function shortQuote(text) {
+    return text.length > 60 ? `${text.slice(0, 57).trimEnd()}…` : text;
+  }
+
+  function startReattach(trigger) {
+    stopReattach(false);
+    closeEditor(false);
+    hideToolbar();
+    window.getSelection().removeAllRanges();
+    reattaching = { aid: trigger.dataset.reattach, url: trigger.dataset.url, trigger, busy: false };
+    trigger.setAttribute("aria-pressed", "true");
+    document.body.classList.add("is-reattaching");
+    reattachStatus().hidden = false;
+    reattachError("");
+    sayReattach(
+      "Select the words to re-attach the annotation to: drag over them, or use the keyboard " +
+        "(j/k, n, Shift+N) and press Enter. Escape cancels."
+    );
+  }
+
+  function stopReattach(restoreFocus) {
+    if (!reattaching) return;
+    const trigger = reattaching.trigger;
+    reattaching = null;
+    trigger.setAttribute("aria-pressed", "false");
+    document.body.classList.remove("is-reattaching");
+    reattachStatus().hidden = true;
+    clearPending();
+    if (restoreFocus && document.contains(trigger)) trigger.focus();
+  }
+
+  function selectedForReattach(info, fromPointer) {
+    hideToolbar();
+    if (!info || reattaching.busy) return;
+    if (fromPointer) sendReattach(info);
+    else sayReattach(`Press Enter to re-attach to “${shortQuote(info.exact)}”, or Escape to cancel.`);
+  }
+
+  /** Post the selection (quote, context and position, in code points) to the orphan's endpoint. */
+  async function sendReattach(info) {
+    const state = reattaching;
+    if (!state || state.busy) return;
+    state.busy = true;
+    showPending(info);
+    reattachError("");
+    sayReattach(`Re-attaching to “${shortQuote(info.exact)}”…`);
+    try {
+      await api("POST", state.url, { selector: target(info).selector }, "application/json");
+      reloadAt(state.aid);
+    } catch (err) {
+      state.busy = false;
+      clearPending();
+      reattachError(err.message);
+      sayReattach("Select other words, or press Escape to cancel.");
+    }
+  }
+
   /* ---------------------------------------------------------------- start */
+
+  if (panel && user && !isOldVersion) {
+    // Without this script the typed-words form beside each button does the same job.
+    panel.querySelectorAll("[data-reattach]").forEach((b) => {
+      b.hidden = false;
+      b.setAttribute("aria-pressed", "false");
+    });
+  }
 
   if (isOldVersion && toolbar.querySelector("button")) {
     // Older versions are for reading: annotations anchor to the current text.

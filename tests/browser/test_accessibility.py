@@ -29,6 +29,7 @@ COMMENTED = "Russia is well past that powerful situation"
 HIGHLIGHTED = "The Brezhnev doctrine was repudiated"
 QUESTIONED = "Chechen unrest was one of the greatest threats to Russian state"
 GONE = "Kazakhstan’s rejection of the Cyrillic script in favor of the Latin script"
+QUOTE = "TextQuoteSelector"
 FLAGGED = (
     "Pyongyang’s increased nuclear capabilities included a new intercontinental ballistic missile"
 )
@@ -178,7 +179,7 @@ def scenario(seeded: Flask, tmp_path: Path) -> Scenario:
     cited = payload(FIRST_SENTENCE, body="A triangle.", visibility="group", group=group)
     cited["body"] += [tag, source]
     create(cited)
-    create(payload(GONE, body="On the alphabet."))
+    orphan = create(payload(GONE, body="On the alphabet."))
     claim_note = create(payload(FLAGGED, body="Check this.", motivation="assessing"))
     flag = {
         "document": SEED_ID,
@@ -189,6 +190,8 @@ def scenario(seeded: Flask, tmp_path: Path) -> Scenario:
     flagged = alice.post("/api/claims", json=flag)
     assert flagged.status_code == 201, flagged.get_json()
     published = _publish(seeded, clients, PUBLISHED)
+    gone_claim = alice.post("/api/claims", json=flag | {"selector": {"exact": GONE, "type": QUOTE}})
+    assert gone_claim.status_code == 201, gone_claim.get_json()
     result = seeded.test_cli_runner().invoke(args=["import", str(_edited_seed(tmp_path))])
     assert result.exit_code == 0, result.output
     return Scenario(
@@ -199,7 +202,11 @@ def scenario(seeded: Flask, tmp_path: Path) -> Scenario:
         flagged_claim=flagged.get_json()["id"],
         published_claim=published,
         group=group,
-        extra={"claim_note": claim_note},
+        extra={
+            "claim_note": claim_note,
+            "orphan": orphan,
+            "orphaned_claim": gone_claim.get_json()["id"],
+        },
     )
 
 
@@ -316,6 +323,14 @@ def test_member_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: Sce
     card.locator("[data-action=reply]").click()
     expect(card.locator(".reply-form textarea")).to_be_focused()
     audit(page, "reading view, reply form open")
+    page.locator(f"[data-reattach='{scenario.extra['orphan']}']").click()
+    expect(page.locator("#reattach-status")).to_be_visible()
+    audit(page, "reading view, re-attaching an orphan to a selection")
+    page.keyboard.press("Escape")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Keep on version 1").click()
+    expect(page.locator("#kept-orphans")).to_have_attribute("open", "")  # opened for its card
+    audit(page, "reading view, an orphan kept on an earlier version")
     for path, label in [
         ("/groups/", "groups"),
         (f"/groups/{scenario.group}", "a group"),
@@ -334,6 +349,7 @@ def test_reviewer_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: S
         ("/review", "review queue"),
         (f"/claims/{scenario.flagged_claim}", "claim with reviewer tools"),
         (f"/claims/{scenario.published_claim}", "published claim with reviewer tools"),
+        (f"/claims/{scenario.extra['orphaned_claim']}", "orphaned claim with re-attach tools"),
         (f"/documents/{SEED_ID}/suggestions", "suggestions"),
         (f"/documents/{SEED_ID}", "reading view, reviewer"),
     ]:

@@ -148,7 +148,7 @@ def create(page: Page, doc_id: str, exact: str, **members: Any) -> str:
     return page.evaluate(CREATE_JS, data)
 
 
-def drag_select(page: Page, selector: str, words: str) -> None:
+def drag_select(page: Page, selector: str, words: str, toolbar: bool = True) -> None:
     """Select words with a real mouse drag from their first to their last character."""
     box = page.evaluate(
         """([selector, words]) => {
@@ -168,7 +168,8 @@ def drag_select(page: Page, selector: str, words: str) -> None:
     page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
     page.mouse.move(box["x2"], box["y2"], steps=4)
     page.mouse.up()
-    expect(page.locator("#selection-toolbar")).to_be_visible()
+    if toolbar:
+        expect(page.locator("#selection-toolbar")).to_be_visible()
 
 
 def first_paragraph_id(page: Page) -> str:

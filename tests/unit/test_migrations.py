@@ -90,3 +90,48 @@ def test_upgrading_a_populated_database(empty_database_url: str) -> None:
         token = connection.execute(text("SELECT session_token FROM users")).scalar_one()
     engine.dispose()
     assert token
+
+
+def test_0008_keeps_annotations_and_claims_through_upgrade_and_downgrade(
+    empty_database_url: str,
+) -> None:
+    # The kept mark is a new nullable column: existing rows stay, unkept, and survive a downgrade.
+    engine = create_engine(empty_database_url)
+    upgrade_database(engine, "0007")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        "INSERT INTO users (username, password_hash, role, created_at, session_token) "
+        "VALUES ('reader', 'x', 'member', :now, 't')",
+        "INSERT INTO documents (id, created_at) VALUES ('d', :now)",
+        "INSERT INTO document_versions (document_id, number, title, filename, fmt, media_type, "
+        "original, sha256, text, imported_at) VALUES ('d', 1, 'T', 'd.txt', 'text', "
+        "'text/plain', :raw, 'x', 'Some words.', :now)",
+        "INSERT INTO annotations (id, document_id, version_id, author_id, motivation, "
+        "visibility, body_markdown, body_html, created_at, modified_at, revision, "
+        "anchor_version_id, anchor_state, anchor_score) VALUES ('a1', 'd', 1, 1, "
+        "'commenting', 'public', '', '', :now, :now, 1, 1, 'orphaned', 0.2)",
+        'INSERT INTO claims (document_id, version_id, start, "end", exact, prefix, suffix, '
+        "claim_type, state, created_at, updated_at, lock_version, anchor_version_id, "
+        "anchor_state, anchor_score) VALUES ('d', 1, 0, 4, 'Some', '', '', 'other', "
+        "'flagged', :now, :now, 1, 1, 'orphaned', 0.2)",
+    ]
+    with engine.begin() as connection:
+        for sql in rows:
+            connection.execute(text(sql), {"now": now, "raw": b"Some words."})
+    upgrade_database(engine)
+    with engine.begin() as connection:
+        for table in ("annotations", "claims"):
+            found = connection.execute(text(f"SELECT anchor_state, anchor_kept_at FROM {table}"))
+            assert found.all() == [("orphaned", None)]
+            connection.execute(text(f"UPDATE {table} SET anchor_kept_at = :now"), {"now": now})
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0007")
+    with engine.connect() as connection:
+        counts = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("annotations", "claims")
+        ]
+    engine.dispose()
+    assert counts == [1, 1]

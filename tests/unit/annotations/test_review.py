@@ -15,7 +15,7 @@ from annotations.claim_inputs import Move, NewFlag, parse_evidence, parse_flag, 
 from annotations.claimreview import claim_review, report_markdown
 from annotations.claims import STATES, TRANSITIONS, Claim, ClaimEvent
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from annotations.inputs import NewAnnotation, TargetInput
+from annotations.inputs import NewAnnotation, Reattachment, TargetInput
 from annotations.review import QueueFilter, ReviewService
 from annotations.service import AnnotationService
 from corpus.store import DocumentStore
@@ -331,3 +331,120 @@ def test_bad_moves_are_refused(data: dict, message: str) -> None:
 def test_bad_flags_are_refused(data: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         parse_flag(data)
+
+
+# --- claims on a new version -------------------------------------------------------------
+
+NEW_TEXT = SAMPLE_TEXT.replace(
+    "says something else entirely, at some length too.",
+    "was rewritten by an editor, at some length too, and twice: at some length.",
+)
+
+
+def log_of(review: ReviewService, claim: Claim) -> list[ClaimEvent]:
+    """The claim's audit log as stored (the loaded collection may predate new entries)."""
+    query = select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(ClaimEvent.id)
+    return list(review.session.scalars(query))
+
+
+def orphaned_claim(review: ReviewService, people: dict) -> Claim:
+    """A claim on PHRASE, orphaned by a version that rewrote its sentence."""
+    claim = flag(review, people["member"])
+    import_text(review.session, NEW_TEXT, doc_id="sample")
+    review.revisions.reanchor_document("sample")
+    assert claim.anchor_state == "orphaned"
+    return claim
+
+
+def test_reviewers_reattach_an_orphaned_claim_and_the_log_says_so(
+    review: ReviewService, people: dict
+) -> None:
+    claim = orphaned_claim(review, people)
+    seen = claim.lock_version
+    words = Reattachment(QuoteSelector("was rewritten by an editor"))
+    review.reattach(claim.id, words, people["ann"], seen)
+    newest = review.documents.get_version("sample")
+    assert (claim.anchor_state, claim.anchor_version_id) == ("exact", newest.id)
+    assert newest.text[claim.start : claim.end] == claim.exact == "was rewritten by an editor"
+    assert claim.lock_version > seen
+    last = log_of(review, claim)[-1]
+    assert last.actor is people["ann"]
+    assert (last.from_state, last.to_state) == ("flagged", "flagged")
+    assert "Re-attached to “was rewritten by an editor” in version 2" in last.note
+    assert PHRASE in last.note
+    # Flagging the same words again joins the re-attached claim.
+    again, created = review.flag(
+        NewFlag("other", "x", "sample", QuoteSelector("was rewritten by an editor")), people["ben"]
+    )
+    assert (again.id, created) == (claim.id, False)
+
+
+def test_only_reviewers_reattach_keep_or_retry_claims(review: ReviewService, people: dict) -> None:
+    claim = orphaned_claim(review, people)
+    words = Reattachment(QuoteSelector("was rewritten by an editor"))
+    for act in (
+        lambda: review.reattach(claim.id, words, people["member"], None),
+        lambda: review.keep(claim.id, people["member"], None),
+        lambda: review.retry(claim.id, people["member"], None),
+    ):
+        with pytest.raises(PermissionDenied):
+            act()
+    review.keep(claim.id, people["admin"], None)  # admins review too
+    assert claim.anchor_kept_at is not None
+
+
+def test_claim_reattachment_is_refused_on_a_stale_version_or_unclear_words(
+    review: ReviewService, people: dict
+) -> None:
+    claim = orphaned_claim(review, people)
+    stale = claim.lock_version
+    review.assign(claim.id, "ann", people["ann"], stale)
+    words = Reattachment(QuoteSelector("was rewritten by an editor"))
+    with pytest.raises(Conflict, match="changed by someone else"):
+        review.reattach(claim.id, words, people["ben"], stale)
+    with pytest.raises(ValidationError, match="occur 2 times in version 2"):
+        review.reattach(
+            claim.id, Reattachment(QuoteSelector("at some length")), people["ben"], None
+        )
+    with pytest.raises(ValidationError, match="does not occur"):
+        review.reattach(claim.id, Reattachment(QuoteSelector(PHRASE)), people["ben"], None)
+    assert claim.anchor_state == "orphaned"
+
+
+def test_a_claim_is_not_reattached_onto_another_claims_words(
+    review: ReviewService, people: dict
+) -> None:
+    claim = orphaned_claim(review, people)
+    other = flag(review, people["member"], "was rewritten by an editor")
+    words = Reattachment(QuoteSelector("was rewritten by an editor"))
+    with pytest.raises(Conflict, match=f"claim {other.id} already covers these words"):
+        review.reattach(claim.id, words, people["ann"], None)
+    placed = Reattachment(QuoteSelector("A Section Heading"))
+    with pytest.raises(Conflict, match="only an orphaned or changed one"):
+        review.reattach(other.id, placed, people["ann"], None)
+
+
+def test_a_kept_claim_stays_on_its_version_until_a_reviewer_retries(
+    review: ReviewService, people: dict
+) -> None:
+    claim = orphaned_claim(review, people)
+    home = claim.anchor_version_id
+    review.keep(claim.id, people["ann"], claim.lock_version)
+    assert "Kept on version 1" in log_of(review, claim)[-1].note
+    events = len(log_of(review, claim))
+    review.keep(claim.id, people["ann"], None)
+    assert len(log_of(review, claim)) == events  # keeping twice logs once
+    # Version 3 brings the passage back; a kept claim is not moved by the import ...
+    import_text(review.session, SAMPLE_TEXT, doc_id="sample")
+    review.revisions.reanchor_document("sample")
+    assert (claim.anchor_state, claim.anchor_version_id) == ("orphaned", home)
+    # ... but retrying re-anchors it onto that version.
+    review.retry(claim.id, people["ben"], None)
+    third = review.documents.get_version("sample")
+    assert claim.anchor_kept_at is None
+    assert claim.anchor_version_id == third.id
+    last = log_of(review, claim)[-1]
+    assert last.actor is people["ben"]
+    assert "re-anchored onto the newest version" in last.note
+    with pytest.raises(Conflict, match="only an orphaned claim can be kept"):
+        review.keep(claim.id, people["ann"], None)
