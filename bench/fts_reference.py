@@ -16,10 +16,11 @@ from pathlib import Path
 
 from corpus.querylang import Clause, ParsedQuery, Phrase, Prefix
 from corpus.search import IndexDoc
+from corpus.search.analysis import PART_WEIGHTS
 
 TEXT_COLUMNS = ("title", "content", "quote", "sourcetext", "tagtext")
-# The Whoosh field boosts (corpus.search.TEXT_FIELDS) as bm25 weights, column by column.
-WEIGHTS = {"title": 2.0, "content": 3.0, "quote": 1.5, "sourcetext": 1.0, "tagtext": 0.5}
+# The app's part weights (corpus.search.analysis.PART_WEIGHTS) as bm25 weights, column by column.
+WEIGHTS = dict(PART_WEIGHTS)
 FILTER_COLUMNS = {"type": "type", "tag": "tag", "user": "user", "kind": "kind"}
 COLUMNS = ("key", "type", *TEXT_COLUMNS, "tag", "user", "kind", "audience")
 
@@ -30,12 +31,18 @@ def token(value: str) -> str:
 
 
 def _row(doc: IndexDoc) -> tuple[str, ...]:
-    fields = doc.fields()
     tags = [t.lower() for t in doc.tags]
+    texts = {
+        "title": doc.title,
+        "content": doc.content,
+        "quote": doc.quote,
+        "sourcetext": doc.sourcetext,
+        "tagtext": " ".join(doc.tags),
+    }
     return (
         doc.key,
         token(doc.type),
-        *(str(fields.get(name, "")) for name in TEXT_COLUMNS),
+        *(texts[name] for name in TEXT_COLUMNS),
         " ".join(token(t) for t in tags),
         token(doc.user) if doc.user else "",
         token(doc.kind) if doc.kind else "",

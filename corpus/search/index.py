@@ -1,9 +1,9 @@
-"""The full-text index: the only module that imports Whoosh.
+"""The index on disk: opening, writing, rebuilding, and searching it within an audience.
 
-One index holds passages, annotations and sources. Visibility is part of every query: each
-document carries `audience` tokens ("public", "u<user id>", "g<group id>") and every search is
-restricted, inside the index, to the asker's tokens, so totals, facets and pages are computed
-only over what the asker may see. The database stays the source of truth; this index is derived.
+Visibility is part of every query: each document carries `audience` tokens ("public",
+"u<user id>", "g<group id>") and every search is restricted, inside the index, to the asker's
+tokens, so totals, facets and pages are computed only over what the asker may see. The database
+stays the source of truth; this index is derived.
 """
 
 from __future__ import annotations
@@ -14,151 +14,40 @@ import os
 import shutil
 import threading
 import warnings
-from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from html import escape
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, index, query
-from whoosh.analysis import CharsetFilter, StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh import index, query
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
-from whoosh.sorting import Count, FieldFacet
-from whoosh.support.charset import accent_map
 
 from corpus.querylang import ParsedQuery, Phrase, Prefix, Word
+from corpus.search.analysis import analysed
+from corpus.search.documents import (
+    FACETS,
+    FILTER_FIELDS,
+    TEXT_FIELD,
+    IndexDoc,
+    SearchHit,
+    SearchPage,
+    build_schema,
+)
+from corpus.search.postings import PostingCache, Postings
+from corpus.search.ranking import Scorer, scoring_terms, top
+from corpus.search.segments import MAX_PREFIX_TERMS, SegmentQuery, SegmentTables, count_facets
 
 log = logging.getLogger(__name__)
 
-ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
-# Unstemmed words, only for "did you mean" suggestions (which are checked against the asker's view).
-SPELL_ANALYZER = StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map)
-# Where words are looked for, with boosts: the article's words outrank the same words in a tag.
-TEXT_FIELDS: dict[str, float] = {
-    "content": 3.0,
-    "title": 2.0,
-    "quote": 1.5,
-    "sourcetext": 1.0,
-    "tagtext": 0.5,
-}
-FILTER_FIELDS = {
-    "tag": "tag",
-    "user": "user",
-    "doc": "doc",
-    "type": "type",
-    "kind": "kind",
-    "status": "status",
-    "verdict": "verdict",
-}
-FACETS = ("type", "kind", "tag", "user", "doc", "status")
 # A rebuild of at least this many documents is shared between two writer processes.
 PARALLEL_REBUILD_FROM = 5000
 
 
-def build_schema() -> Schema:
-    """The index schema (changing it needs `reader index rebuild`)."""
-    return Schema(
-        key=ID(unique=True, stored=True),
-        type=ID(stored=True, sortable=True),
-        doc=ID(stored=True, sortable=True),
-        block=ID(stored=True),
-        section=STORED(),
-        title=TEXT(analyzer=ANALYZER, phrase=True),
-        content=TEXT(analyzer=ANALYZER, phrase=True),
-        quote=TEXT(analyzer=ANALYZER, phrase=True),
-        sourcetext=TEXT(analyzer=ANALYZER, phrase=True),
-        tagtext=TEXT(analyzer=ANALYZER, phrase=True),
-        spell=TEXT(analyzer=SPELL_ANALYZER, phrase=False),
-        tag=KEYWORD(lowercase=True, commas=True),
-        user=ID(stored=True, sortable=True),
-        kind=ID(stored=True, sortable=True),
-        status=ID(stored=True, sortable=True),
-        verdict=ID(stored=True, sortable=True),
-        audience=KEYWORD(),
-        created=NUMERIC(stored=True, sortable=True, bits=64),
-        stamp=STORED(),
-    )
-
-
 class IndexUnavailable(Exception):
     """The index could not be opened or written (for example, the lock was held too long)."""
-
-
-@dataclass(frozen=True)
-class IndexDoc:
-    """One document for the index; `stamp` says which database state it reflects."""
-
-    key: str
-    type: str
-    stamp: str
-    audience: tuple[str, ...]
-    doc: str = ""
-    block: str = ""
-    section: str = ""
-    title: str = ""
-    content: str = ""
-    quote: str = ""
-    sourcetext: str = ""
-    tags: tuple[str, ...] = ()
-    user: str = ""
-    kind: str = ""
-    status: str = ""
-    verdict: str = ""
-    created: int = 0
-
-    def fields(self) -> dict[str, Any]:
-        """The Whoosh field values."""
-        values: dict[str, Any] = {
-            "key": self.key,
-            "type": self.type,
-            "stamp": self.stamp,
-            "audience": " ".join(self.audience),
-            "created": self.created,
-            "section": self.section,
-        }
-        for name in ("doc", "block", "title", "content", "quote", "sourcetext"):
-            if getattr(self, name):
-                values[name] = getattr(self, name)
-        for name in ("user", "kind", "status", "verdict"):
-            if getattr(self, name):
-                values[name] = getattr(self, name).lower()
-        if self.tags:
-            values["tag"] = ",".join(t.lower().replace(",", " ") for t in self.tags)
-            values["tagtext"] = " ".join(self.tags)
-        words = " ".join(filter(None, [self.title, self.content, self.quote, *self.tags]))
-        if words:
-            values["spell"] = words
-        return values
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One ranked hit: what it is and where it points."""
-
-    key: str
-    type: str
-    doc: str
-    block: str
-    section: str
-    score: float
-
-
-@dataclass
-class SearchPage:
-    """A page of hits with the total and facet counts over everything the asker may see."""
-
-    hits: list[SearchHit]
-    total: int
-    offset: int
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    terms: frozenset[tuple[str, str]] = frozenset()
 
 
 class BatchWriter:
@@ -193,8 +82,8 @@ class SearchIndex:
         self._ix: index.Index | None = None
         self._searcher: Searcher | None = None
         self._lock = threading.RLock()
-        self._filters: dict[frozenset[str], set[int]] = {}
-        self._tags: dict[Any, dict[int, list[str]]] = {}
+        self._tables: dict[Any, SegmentTables] = {}
+        self._postings = PostingCache()
 
     # --- opening -------------------------------------------------------------------------
 
@@ -231,10 +120,15 @@ class SearchIndex:
         with self._lock:
             if self._ix is None:
                 try:
-                    self._ix = self.storage().open_index()
+                    opened = self.storage().open_index()
                 except Exception as exc:
                     message = f"cannot open the search index at {self.path}: {exc}"
                     raise IndexUnavailable(message) from exc
+                if sorted(opened.schema.names()) != sorted(build_schema().names()):
+                    opened.close()
+                    message = f"the search index at {self.path} was built by an older version"
+                    raise IndexUnavailable(message)
+                self._ix = opened
             return self._ix
 
     def close(self) -> None:
@@ -244,7 +138,8 @@ class SearchIndex:
                 self._searcher.close()
             self._searcher = None
             self._ix = None
-            self._filters.clear()
+            self._tables.clear()
+            self._postings = PostingCache()
 
     def searcher(self) -> Searcher:
         """The warm searcher, reopened when the index has a newer generation (lock held).
@@ -259,7 +154,7 @@ class SearchIndex:
             if current is not None:
                 current.close()
             self._searcher = ix.searcher()
-            self._filters.clear()
+            self._forget_gone_segments(self._searcher)
         return self._searcher
 
     # --- writing -------------------------------------------------------------------------
@@ -345,69 +240,61 @@ class SearchIndex:
         limit: int = 20,
         facets: bool = True,
     ) -> SearchPage:
-        """Run a parsed query restricted to the audience tokens; hits ranked by score."""
+        """Run a parsed query restricted to the audience tokens; hits ranked by score.
+
+        The matches are found as sets, segment by segment (totals and facets come from them);
+        Whoosh then scores only those documents, skipping posting blocks that cannot reach
+        the page.
+        """
         q = to_whoosh(parsed)
         if q is None:
             return SearchPage([], 0, offset)
         with self._lock:
             searcher = self.searcher()
-            allowed = self._allowed(searcher, audience)
-            # single-valued facets come from sortable columns; tags are counted separately
-            groupedby = {name: FieldFacet(name) for name in FACETS if name != "tag"}
-            results = searcher.search(
-                q,
-                limit=offset + limit,
-                filter=allowed,
-                groupedby=groupedby if facets else None,
-                maptype=Count,
-            )
-            hits = [_hit(h) for h in results[offset : offset + limit]]
-            counts: dict[str, dict[str, int]] = {}
-            if facets:
-                counts = {name: _counts(results, name) for name in groupedby}
-                matched = set(searcher.docs_for_query(q)) & allowed
-                counts["tag"] = self._tag_counts(searcher, matched)
-            terms = frozenset(_terms(q, searcher))
-            return SearchPage(hits, len(results), offset, counts, terms)
+            parts = []
+            starts = []
+            allowed: set[int] = set()
+            for leaf, start in searcher.leaf_searchers():
+                reader = leaf.reader()
+                tables = self._segment_tables(reader)
+                postings = Postings(reader, _segment_key(reader), self._postings)
+                segment = SegmentQuery(leaf, tables, postings, audience)
+                visible = segment.allowed(segment.match(parsed), audience)
+                parts.append((reader, tables, visible, postings))
+                starts.append(start)
+                allowed.update(visible if start == 0 else (start + d for d in visible))
+            terms = scoring_terms(parsed, lambda text: _expand(searcher, text))
+            hits: list[SearchHit] = []
+            if allowed and offset < len(allowed):
+                scorer = Scorer(searcher)
+                scores: dict[int, float] = {}
+                for (reader, tables, visible, postings), start in zip(parts, starts, strict=True):
+                    if visible and terms:
+                        norms = tables.norms(reader, scorer)
+                        scorer.add(postings, terms, visible, norms, scores, start)
+                best = top(scores, allowed, offset + limit)[offset:]
+                hits = [_hit(searcher.stored_fields(d), score) for d, score in best]
+            counts = count_facets([p[:3] for p in parts], FACETS) if facets else {}
+            shown = frozenset((TEXT_FIELD, _text(t)) for t in terms) if hits else frozenset()
+            return SearchPage(hits, len(allowed), offset, counts, shown)
 
-    def _tag_counts(self, searcher: Searcher, matched: set[int]) -> dict[str, int]:
-        """Count tags over the matched documents, with each segment's tags cached once."""
-        leaves = searcher.leaf_searchers()
-        starts = [offset for _, offset in leaves]
-        tables = [self._segment_tags(leaf) for leaf, _ in leaves]
-        counts: Counter[str] = Counter()
-        for docnum in matched:
-            at = bisect_right(starts, docnum) - 1
-            counts.update(tables[at].get(docnum - starts[at], ()))
-        return dict(counts)
+    def _segment_tables(self, reader: Any) -> SegmentTables:
+        key = _segment_key(reader)
+        tables = self._tables.get(key)
+        if tables is None:
+            tables = self._tables[key] = SegmentTables(reader)
+        return tables
 
-    def _segment_tags(self, leaf: Searcher) -> dict[int, list[str]]:
-        reader = leaf.reader()
-        segment = reader.segment()
-        segment_id = segment.segment_id() if segment is not None else id(reader)
-        table = self._tags.get(segment_id)
-        if table is None:
-            table = {}
-            if "tag" in reader.indexed_field_names():
-                for term in reader.lexicon("tag"):
-                    name = term.decode("utf-8")
-                    for docnum in reader.postings("tag", term).all_ids():
-                        table.setdefault(docnum, []).append(name)
-            if len(self._tags) > 64:
-                self._tags.clear()
-            self._tags[segment_id] = table
-        return table
-
-    def _allowed(self, searcher: Searcher, audience: Sequence[str]) -> set[int]:
-        key = frozenset(audience)
-        cached = self._filters.get(key)
-        if cached is None:
-            restriction = query.Or([query.Term("audience", token) for token in sorted(key)])
-            cached = set(searcher.docs_for_query(restriction))
-            if len(self._filters) > 256:
-                self._filters.clear()
-            self._filters[key] = cached
-        return cached
+    def _forget_gone_segments(self, searcher: Searcher) -> None:
+        """Drop the tables of segments merged away since the last searcher."""
+        live = {
+            leaf.reader().segment().segment_id()
+            for leaf, _ in searcher.leaf_searchers()
+            if leaf.reader().segment() is not None
+        }
+        for key in [k for k in self._tables if k not in live]:
+            del self._tables[key]
+        self._postings.forget(live)
 
     def suggest_words(self, word: str, limit: int = 3) -> list[str]:
         """Close spellings of a word from the passages' and annotations' vocabulary."""
@@ -420,54 +307,40 @@ class SearchIndex:
             return found[:limit]
 
 
-def _hit(hit: Any) -> SearchHit:
-    fields = hit.fields()
+def _hit(fields: dict[str, Any], score: float) -> SearchHit:
     return SearchHit(
         key=fields["key"],
         type=fields.get("type", ""),
         doc=fields.get("doc", ""),
         block=fields.get("block", ""),
         section=fields.get("section", "") or "",
-        score=float(hit.score or 0.0),
+        score=score,
     )
 
 
-def _counts(results: Any, name: str) -> dict[str, int]:
-    groups: Mapping[Any, int] = results.groups(name)
-    return {str(k): int(v) for k, v in groups.items() if k not in (None, "", b"")}
+def _expand(searcher: Searcher, prefix: str) -> list[bytes]:
+    """The index's words starting with prefix (as many as a segment query takes)."""
+    words = searcher.reader().expand_prefix(TEXT_FIELD, prefix)
+    return list(islice(words, MAX_PREFIX_TERMS))
 
 
-def _terms(q: query.Query, searcher: Searcher) -> Iterator[tuple[str, str]]:
-    """The words the query matched (prefixes expanded), for highlighting snippets."""
-    for fieldname, text in q.existing_terms(searcher.reader(), phrases=True, expand=True):
-        if fieldname in TEXT_FIELDS:
-            yield fieldname, text.decode("utf-8") if isinstance(text, bytes) else str(text)
+def _text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 # --- query translation -----------------------------------------------------------------
 
 
-def _analysed(text: str) -> list[str]:
-    return [t.text for t in ANALYZER(text, mode="query")]
-
-
 def _word(clause: Word | Phrase | Prefix) -> query.Query | None:
     if isinstance(clause, Prefix):
-        stem = clause.text.lower()
-        return query.Or([query.Prefix(f, stem, boost=b) for f, b in TEXT_FIELDS.items()])
+        return query.Prefix(TEXT_FIELD, clause.text.lower())
     words = list(clause.words) if isinstance(clause, Phrase) else [clause.text]
-    tokens = [t for w in words for t in _analysed(w)]
+    tokens = [t for w in words for t in analysed(w)]
     if not tokens:
         return None
-    per_field: list[query.Query] = []
-    for fieldname, boost in TEXT_FIELDS.items():
-        if len(tokens) == 1:
-            per_field.append(query.Term(fieldname, tokens[0], boost=boost))
-        elif isinstance(clause, Phrase):
-            per_field.append(query.Phrase(fieldname, tokens, boost=boost))
-        else:  # a hyphenated word: its parts in order
-            per_field.append(query.Phrase(fieldname, tokens, boost=boost))
-    return query.Or(per_field)
+    if len(tokens) == 1:
+        return query.Term(TEXT_FIELD, tokens[0])
+    return query.Phrase(TEXT_FIELD, tokens)  # a phrase, or a hyphenated word's parts in order
 
 
 def _filters(values: Mapping[str, tuple[str, ...]]) -> list[query.Query]:
@@ -477,6 +350,11 @@ def _filters(values: Mapping[str, tuple[str, ...]]) -> list[query.Query]:
         if fieldname and options:
             built.append(query.Or([query.Term(fieldname, v.lower()) for v in options]))
     return built
+
+
+def _segment_key(reader: Any) -> Any:
+    segment = reader.segment()
+    return segment.segment_id() if segment is not None else id(reader)
 
 
 def to_whoosh(parsed: ParsedQuery) -> query.Query | None:
@@ -495,28 +373,3 @@ def to_whoosh(parsed: ParsedQuery) -> query.Query | None:
         musts.append(query.Every())
     positive = musts[0] if len(musts) == 1 else query.And(musts)
     return query.AndNot(positive, query.Or(nots)) if nots else positive
-
-
-class MarkFormatter(highlight.Formatter):
-    """Wraps matched words in <mark>, escaping everything else."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        """Return one matched token, escaped and marked."""
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def _text(self, text: str) -> str:
-        return escape(text)
-
-
-def snippet(text: str, terms: Iterable[str], chars: int = 220) -> str:
-    """Return safe HTML: the best fragment of text with the matched terms in <mark>."""
-    wanted = frozenset(terms)
-    if wanted:
-        fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=60)
-        marked = highlight.highlight(text, wanted, ANALYZER, fragmenter, MarkFormatter(), top=2)
-        if marked:
-            return str(marked)
-    short = text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
-    return escape(short)
