@@ -19,13 +19,14 @@ from reader.wiring import services
 bp = Blueprint("library", __name__)
 
 
-def requested_version() -> int | None:
-    """Return the ?version=N query parameter, or None for the newest."""
-    raw = request.args.get("version")
+def requested_version(name: str = "version") -> int | None:
+    """Return the version number in query parameter name (?version=N), or None when absent."""
+    raw = request.args.get(name)
     if raw is None or raw == "":
         return None
+    # At most 9 digits: int() stays cheap and the number fits the database's integer column.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
-        raise DocumentNotFound(f"version must be a positive whole number, not {raw!r}")
+        raise DocumentNotFound(f"{name} must be a positive whole number, not {raw!r}")
     return int(raw)
 
 
@@ -152,17 +153,10 @@ def diff(doc_id: str) -> str:
     """A word-level diff between two versions (?from=N&to=M)."""
     store = services().documents
     latest = store.get_version(doc_id)
-    first = _number(request.args.get("from"), max(1, latest.number - 1))
-    second = _number(request.args.get("to"), latest.number)
+    # A version number is never 0, so `or` only ever replaces an absent parameter.
+    first = requested_version("from") or max(1, latest.number - 1)
+    second = requested_version("to") or latest.number
     old, new = store.get_version(doc_id, first), store.get_version(doc_id, second)
     return render_template(
         "library/diff.html", old=old, new=new, latest=latest, diff=word_diff(old.text, new.text)
     )
-
-
-def _number(raw: str | None, default: int) -> int:
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
-        raise DocumentNotFound(f"version must be a positive whole number, not {raw!r}")
-    return int(raw)

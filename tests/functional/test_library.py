@@ -67,6 +67,31 @@ def test_unknown_document_and_bad_version_are_404_pages(seeded: Flask) -> None:
     assert client.get(f"/documents/{SEED_ID}?version=9").status_code == 404
     assert client.get(f"/documents/{SEED_ID}?version=abc").status_code == 404
     assert client.get(f"/documents/{SEED_ID}/original?version=0").status_code == 404
+    # Ten digits would overflow the integer column (a 500 on PostgreSQL): refused first.
+    assert client.get(f"/documents/{SEED_ID}?version=9999999999").status_code == 404
+    assert client.get(f"/documents/{SEED_ID}?version=１").status_code == 404  # non-ASCII digit
+    assert client.get(f"/documents/{SEED_ID}?version=").status_code == 200  # empty: the newest
+
+
+def test_bad_version_in_the_api_is_a_json_404(seeded: Flask) -> None:
+    client = seeded.test_client()
+    assert client.get(f"/api/documents/{SEED_ID}?version=1").get_json()["version"] == 1
+    response = client.get(f"/api/documents/{SEED_ID}?version=-1")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == (
+        "version must be a positive whole number, not '-1'"
+    )
+
+
+def test_bad_diff_versions_are_404_pages_naming_the_parameter(seeded: Flask) -> None:
+    client = seeded.test_client()
+    assert client.get(f"/documents/{SEED_ID}/diff").status_code == 200  # 1 against 1
+    assert client.get(f"/documents/{SEED_ID}/diff?from=1&to=1").status_code == 200
+    bad_to = client.get(f"/documents/{SEED_ID}/diff?to=0")
+    assert bad_to.status_code == 404
+    assert "to must be a positive whole number, not '0'" in unescape(bad_to.text)
+    assert client.get(f"/documents/{SEED_ID}/diff?from=2.5").status_code == 404
+    assert client.get(f"/documents/{SEED_ID}/diff?from=3").status_code == 404  # no version 3
 
 
 def test_pages_carry_security_headers(seeded: Flask) -> None:
