@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, replace
 from html import unescape
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from annotations.accounts import User
 from annotations.errors import ValidationError
 from annotations.indexing import audience_for
 from annotations.models import Annotation, Citation, Source
-from annotations.service import EAGER, AnnotationService
+from annotations.service import AnnotationService
 from annotations.visibility import visible_condition
 from corpus.querylang import ParsedQuery, QueryError, Word, parse_query
 from corpus.search import SearchHit, SearchIndex, snippet
@@ -168,10 +168,16 @@ class SearchService:
 
     def _recheck(self, hits: list[SearchHit], viewer: User | None, terms: set[str]) -> list[Hit]:
         """Keep only hits the database still shows to viewer, with snippets from current text."""
-        titles = {v.document_id: v.title for v in self.documents.list_documents()}
         notes = self._visible_annotations(hits, viewer)
         sources = self._visible_sources(hits, viewer)
-        passages = self._passages({h.doc for h in hits if h.type == "passage"})
+        passages = self.documents.passage_texts(
+            {(h.doc, h.block) for h in hits if h.type == "passage"}
+        )
+        titles = self.documents.titles(
+            {h.doc for h in hits if h.doc}
+            | {n.document_id for n in notes.values()}
+            | {note.document_id for _, note in sources.values()}
+        )
         shown: list[Hit] = []
         for hit in hits:
             ident = hit.key.split(":", 1)[1]
@@ -213,7 +219,7 @@ class SearchService:
         query = (
             self.annotations.visible(viewer)
             .where(Annotation.id.in_(ids), Annotation.deleted_at.is_(None))
-            .options(*EAGER)
+            .options(selectinload(Annotation.author), lazyload(Annotation.citations))
         )
         return {a.id: a for a in self.session.scalars(query)}
 
@@ -237,13 +243,3 @@ class SearchService:
         for source, note in rows:
             found.setdefault(source.id, (source, note))
         return found
-
-    def _passages(self, doc_ids: set[str]) -> dict[tuple[str, str], str]:
-        texts: dict[tuple[str, str], str] = {}
-        for doc_id in doc_ids:
-            version = self.documents.find_latest(doc_id)
-            if version is None:
-                continue
-            for block in version.blocks:
-                texts[(doc_id, block.block_id)] = block.text_in(version.text)
-        return texts

@@ -52,6 +52,8 @@ from reader.extensions import db
 from reader.migrate import upgrade_database
 
 # (viewer name, username or None for anonymous)
+# The warm-up mix is built like the measured one from another seed (the same kinds of query).
+WARMUP_SEED_OFFSET = 1000
 VIEWERS = (("anonymous", None), ("one group", "user001"), ("several groups", "user000"))
 TARGETS = {
     "search_p95_ms": 100.0,
@@ -207,6 +209,7 @@ def measure_rebuild(app: Flask, run: Path, base: Path, skip: bool) -> dict[str, 
 def serve_probe(run: Path, profile: bool, warmup: int) -> None:
     """In a fresh process: open the app and index, run the mix warm, report times and memory."""
     mix = [Query(**q) for q in json.loads((run / "queries.json").read_text())]
+    warm_mix = [Query(**q) for q in json.loads((run / "warmup.json").read_text())]
     memory = {"after imports": rss_mb()}
     app = make_app(run)
     clients = {name: signed_in(app, username) for name, username in VIEWERS}
@@ -216,8 +219,10 @@ def serve_probe(run: Path, profile: bool, warmup: int) -> None:
 
         search_index().searcher()
     memory["index open"] = rss_mb()
-    warm = mix if warmup < 0 else mix[:warmup]
-    _run_app_mix(clients, warm, "warm-up")  # filters, tag tables, page cache
+    # Another mix of the same kinds of query warms the process (segment tables, decoded posting
+    # lists of common words, the page cache): none of the measured queries has run before.
+    warm = warm_mix if warmup < 0 else warm_mix[:warmup]
+    _run_app_mix(clients, warm, "warm-up")
     memory["after warm-up pass"] = rss_mb()
     profiler = None
     if profile:
@@ -287,8 +292,9 @@ def run_probe(run: Path, profile: bool, warmup: int) -> dict[str, Any]:
 # --- FTS5 ----------------------------------------------------------------------------------
 
 
-def measure_fts5(app: Flask, run: Path, mix: list[Query]) -> dict[str, Any]:
-    """Load the same index documents into FTS5 and run the same mix for the same viewers."""
+def measure_fts5(app: Flask, run: Path, mix: list[Query], warm: list[Query]) -> dict[str, Any]:
+    """Load the same index documents into FTS5 and run the same mix for the same viewers
+    (after the same warm-up mix the app had)."""
     seen_by = audiences(app)
     with app.app_context():
         started = time.perf_counter()
@@ -298,20 +304,16 @@ def measure_fts5(app: Flask, run: Path, mix: list[Query]) -> dict[str, Any]:
     conn = fts_reference.build(run / "fts5.sqlite3", docs)
     build = time.perf_counter() - started
     del docs
-    expressions = {
-        name: [fts_reference.translate(parse_query(q.text), audience) for q in mix]
-        for name, audience in seen_by.items()
-    }
     times: dict[str, list[float]] = {}
     totals: dict[str, list[int]] = {}
-    for _ in range(2):  # warm-up pass, then the measured pass
+    for queries in (warm, mix):  # the warm-up pass, then the measured pass
         times = {name: [] for name in seen_by}
         totals = {name: [] for name in seen_by}
-        for i in range(len(mix)):
-            for name in seen_by:
-                expression = expressions[name][i]
+        for query in queries:
+            for name, audience in seen_by.items():
+                expression = fts_reference.translate(parse_query(query.text), audience)
                 if expression is None:
-                    raise RuntimeError(f"no FTS5 translation for {mix[i].text!r}")
+                    raise RuntimeError(f"no FTS5 translation for {query.text!r}")
                 ms, (_, total) = timed(lambda e=expression: fts_reference.search(conn, e))
                 times[name].append(ms)
                 totals[name].append(total)
@@ -448,21 +450,25 @@ def main() -> None:
         run = fresh_run(base)
         app = make_app(run)
         vocab = corpus_gen.build_vocabulary(plan.seed)
-        mix = build_mix(
-            plan.seed,
-            args.queries,
-            vocab,
-            manifest["tags"],
-            manifest["usernames"],
-            manifest["phrases"],
+        mix, warm = (
+            build_mix(
+                seed,
+                args.queries,
+                vocab,
+                manifest["tags"],
+                manifest["usernames"],
+                manifest["phrases"],
+            )
+            for seed in (plan.seed, plan.seed + WARMUP_SEED_OFFSET)
         )
         (run / "queries.json").write_text(json.dumps([vars(q) for q in mix]))
+        (run / "warmup.json").write_text(json.dumps([vars(q) for q in warm]))
         step("reusing the last rebuild" if args.skip_rebuild else "rebuilding the index")
         found["rebuild"] = measure_rebuild(app, run, base, args.skip_rebuild)
         step(f"running {len(mix)} queries x {len(VIEWERS)} viewers in a serving process")
         found["probe"] = run_probe(run, args.profile, args.warmup)
         step("loading FTS5 and running the same queries")
-        found["fts5"] = measure_fts5(app, run, mix)
+        found["fts5"] = measure_fts5(app, run, mix, warm)
         found["agreement"] = _agreement(found["probe"]["totals"], found["fts5"]["totals"])
         step(f"writing: {args.creates} creates, {args.edits} edits, {args.edits} deletes")
         found["writes"] = measure_writes(app, plan.seed, args.creates, args.edits)
@@ -542,7 +548,7 @@ def parse_args() -> argparse.Namespace:
         "--warmup",
         type=int,
         default=-1,
-        help="queries of the mix to run (per viewer) before measuring; default: all of them",
+        help="queries of the warm-up mix to run (per viewer) before measuring; default: all",
     )
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--profile", action="store_true", help="cProfile the measured searches")

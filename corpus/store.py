@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -35,11 +36,7 @@ class DocumentStore:
 
     def list_documents(self) -> list[DocumentVersion]:
         """Return the newest version of every document, ordered by title."""
-        newest = (
-            select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
-            .group_by(DocumentVersion.document_id)
-            .subquery()
-        )
+        newest = self._newest()
         query = (
             select(DocumentVersion)
             .join(
@@ -50,6 +47,47 @@ class DocumentStore:
             .order_by(DocumentVersion.title, DocumentVersion.document_id)
         )
         return list(self.session.scalars(query))
+
+    def _newest(self) -> Any:
+        return (
+            select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
+            .group_by(DocumentVersion.document_id)
+            .subquery()
+        )
+
+    def titles(self, document_ids: set[str]) -> dict[str, str]:
+        """document id -> title of its newest version, for the given documents (no text read)."""
+        rows = self.session.execute(
+            select(DocumentVersion.document_id, DocumentVersion.title)
+            .where(DocumentVersion.document_id.in_(document_ids))
+            .order_by(DocumentVersion.number)
+        )
+        return {row.document_id: row.title for row in rows}  # the newest comes last
+
+    def passage_texts(self, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """(document id, block id) -> the block's text in the newest version, for those given."""
+        if not wanted:
+            return {}
+        newest = self._newest()
+        length = BlockRecord.end - BlockRecord.start
+        rows = self.session.execute(
+            select(
+                DocumentVersion.document_id,
+                BlockRecord.block_id,
+                func.substr(DocumentVersion.text, BlockRecord.start + 1, length),
+            )
+            .join(BlockRecord, BlockRecord.version_id == DocumentVersion.id)
+            .join(
+                newest,
+                (DocumentVersion.document_id == newest.c.document_id)
+                & (DocumentVersion.number == newest.c.n),
+            )
+            .where(
+                DocumentVersion.document_id.in_({doc for doc, _ in wanted}),
+                BlockRecord.block_id.in_({block for _, block in wanted}),
+            )
+        )
+        return {(doc, block): text for doc, block, text in rows if (doc, block) in wanted}
 
     def find_latest(self, document_id: str) -> DocumentVersion | None:
         """Return the newest version of a document, or None."""

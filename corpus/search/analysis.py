@@ -9,11 +9,12 @@ means one posting list per word: a word costs one matcher at search time, not fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from html import escape
 from typing import Any
 
-from whoosh import highlight
 from whoosh.analysis import Analyzer, CharsetFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.support.charset import accent_map
 
@@ -75,26 +76,47 @@ def analysed(text: str) -> list[str]:
     return [t.text for t in ANALYZER(text, mode="query")]
 
 
-class MarkFormatter(highlight.Formatter):
-    """Wraps matched words in <mark>, escaping everything else."""
+# The words of a text as the analyser's tokenizer sees them (its default pattern).
+_WORD = re.compile(r"\w+(\.?\w+)*")
 
-    between = " … "
 
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        """Return one matched token, escaped and marked."""
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def _text(self, text: str) -> str:
-        return escape(text)
+@lru_cache(maxsize=100_000)
+def _term_of(word: str) -> str | None:
+    """The index term of one word (None for a stop word), remembered."""
+    terms = analysed(word)
+    return terms[0] if terms else None
 
 
 def snippet(text: str, terms: Iterable[str], chars: int = 220) -> str:
-    """Return safe HTML: the best fragment of text with the matched terms in <mark>."""
+    """Return safe HTML: the window of text with the most matched words, marked with <mark>."""
     wanted = frozenset(terms)
-    if wanted:
-        fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=60)
-        marked = highlight.highlight(text, wanted, ANALYZER, fragmenter, MarkFormatter(), top=2)
-        if marked:
-            return str(marked)
-    short = text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
-    return escape(short)
+    spans = [m.span() for m in _WORD.finditer(text) if wanted and _term_of(m.group()) in wanted]
+    if not spans:
+        short = text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
+        return escape(short)
+    best, most, last = 0, 0, 0
+    for first, (start, _end) in enumerate(spans):  # the window starting at each match
+        last = max(last, first)
+        while last + 1 < len(spans) and spans[last + 1][1] - start <= chars - 60:
+            last += 1
+        if last - first + 1 > most:
+            best, most = first, last - first + 1
+    start = max(0, spans[best][0] - 60)
+    if start:
+        space = text.find(" ", start, spans[best][0])
+        start = space + 1 if space != -1 else start
+    end = min(len(text), start + chars)
+    if end < len(text):
+        space = text.rfind(" ", max(spans[best][1], start), end)
+        end = space if space != -1 else end
+    parts = ["… " if start else ""]
+    at = start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        parts.append(escape(text[at:span_start]))
+        parts.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
+        at = span_end
+    parts.append(escape(text[at:end]))
+    parts.append(" …" if end < len(text) else "")
+    return "".join(parts)
