@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from html import unescape
 
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
@@ -68,6 +69,7 @@ class SearchOutcome:
 
 
 _TAG = re.compile(r"<[^>]+>")
+_MARKED = re.compile(r"<mark>(.*?)</mark>")
 
 
 def plain_text(html: str) -> str:
@@ -141,7 +143,7 @@ class SearchService:
             for name, counts in page.facets.items()
         }
         if page.total == 0:
-            outcome.suggestions = self.suggestions(parsed, audience)
+            outcome.suggestions = self.suggestions(parsed, audience, viewer)
         return outcome
 
     def audience(self, viewer: User | None) -> list[str]:
@@ -150,18 +152,31 @@ class SearchService:
             return audience_for(None, [])
         return audience_for(viewer.id, self.annotations.group_ids(viewer))
 
-    def suggestions(self, parsed: ParsedQuery, audience: list[str]) -> list[str]:
-        """Respellings that would find something the asker may see."""
+    def suggestions(
+        self, parsed: ParsedQuery, audience: list[str], viewer: User | None
+    ) -> list[str]:
+        """Respellings that would find something the asker may see.
+
+        The index offers close terms (stems); each is tried as the asker, and the word shown
+        is the one the best hit the asker may see actually contains.
+        """
         found: list[str] = []
         for position, group in enumerate(parsed.must):
             if len(group) != 1 or not isinstance(group[0], Word):
                 continue
-            for candidate in self.index.suggest_words(group[0].text):
+            for term in self.index.suggest_terms(group[0].text):
                 must = list(parsed.must)
-                must[position] = (Word(candidate),)
-                trial = replace(parsed, must=tuple(must), notices=())
-                if self.index.search(trial, audience, 0, 1, facets=False).total:
-                    found.append(trial.describe())
+                must[position] = (Word(term),)
+                page = self.index.search(replace(parsed, must=tuple(must)), audience, 0, 1, False)
+                shown = self._recheck(page.hits, viewer, {term})
+                marked = _MARKED.search(shown[0].snippet) if shown else None
+                word = unescape(marked.group(1)).lower() if marked else ""
+                if not word or Levenshtein.distance(word, group[0].text.lower()) > 2:
+                    continue
+                must[position] = (Word(word),)
+                suggestion = replace(parsed, must=tuple(must), notices=()).describe()
+                if suggestion not in found:
+                    found.append(suggestion)
                 if len(found) >= 3:
                     return found
         return found

@@ -402,6 +402,11 @@ def build_rows(found: dict[str, Any]) -> list[Row]:
         Row("  delete p50", delete["p50"], "ms"),
         Row("  delete p95", delete["p95"], "ms"),
         Row("  first search after a write, p50", summary(writes["search after"])["p50"], "ms"),
+        Row(
+            "  after the response (segment merges), p95",
+            summary(writes["after response"])["p95"],
+            "ms",
+        ),
         Row("serving process RSS, index not open", memory["app, index not open"]["VmRSS"], "MB"),
         Row(
             "serving process RSS, index open + mix", rss, "MB", "< 400 MB", rss < TARGETS["rss_mb"]

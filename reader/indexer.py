@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request
@@ -51,7 +52,21 @@ def _after_write(response: Response) -> Response:
         except Exception:  # the write is committed; its index jobs stay queued for a retry
             db.session.rollback()
             log.exception("search index update failed after %s %s", request.method, request.path)
+        response.call_on_close(_merge_later(current_app._get_current_object()))  # type: ignore[attr-defined]
     return response
+
+
+def _merge_later(app: Flask) -> Callable[[], None]:
+    """Merge the small segments writes leave, once the response has gone to the client."""
+
+    def merge() -> None:
+        with app.app_context():
+            try:
+                search_index().merge_small()
+            except Exception:  # merging is housekeeping: the next write tries again
+                log.exception("merging the search index's small segments failed")
+
+    return merge
 
 
 def _before_search() -> None:

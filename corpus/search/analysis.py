@@ -15,12 +15,10 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
-from whoosh.analysis import Analyzer, CharsetFilter, StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import Analyzer, CharsetFilter, StemmingAnalyzer
 from whoosh.support.charset import accent_map
 
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
-# Unstemmed words, only for "did you mean" suggestions (which are checked against the asker's view).
-SPELL_ANALYZER = StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map)
 
 # The parts of an index document and the weight of each of their words.
 PART_WEIGHTS: dict[str, float] = {

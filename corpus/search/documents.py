@@ -7,7 +7,7 @@ from typing import Any
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from corpus.search.analysis import PARTS_ANALYZER, SPELL_ANALYZER, join_parts
+from corpus.search.analysis import PARTS_ANALYZER, join_parts
 
 # The searchable field: every part of a document, each word weighted by its part.
 TEXT_FIELD = "text"
@@ -33,7 +33,6 @@ def build_schema() -> Schema:
         block=ID(stored=True),
         section=STORED(),
         text=TEXT(analyzer=PARTS_ANALYZER, phrase=True),
-        spell=TEXT(analyzer=SPELL_ANALYZER, phrase=False),
         tag=KEYWORD(lowercase=True, commas=True),
         user=ID(stored=True),
         kind=ID(stored=True),
@@ -95,9 +94,6 @@ class IndexDoc:
             values[TEXT_FIELD] = text
         if self.tags:
             values["tag"] = ",".join(t.lower().replace(",", " ") for t in self.tags)
-        words = " ".join(filter(None, [self.title, self.content, self.quote, *self.tags]))
-        if words:
-            values["spell"] = words
         return values
 
 

@@ -42,6 +42,8 @@ from corpus.search.segments import MAX_PREFIX_TERMS, SegmentQuery, SegmentTables
 
 log = logging.getLogger(__name__)
 
+# Writes leave one small segment each; past this many, merge_small() merges the small ones.
+MERGE_ABOVE_SEGMENTS = 8
 # A rebuild of at least this many documents is shared between two writer processes.
 PARALLEL_REBUILD_FROM = 5000
 
@@ -161,7 +163,11 @@ class SearchIndex:
 
     @contextmanager
     def writing(self) -> Iterator[BatchWriter]:
-        """Hold the index's write lock (waiting up to the timeout); commit on success."""
+        """Hold the index's write lock (waiting up to the timeout); commit on success.
+
+        The commit adds a segment and merges none: merging is what made a write now and then
+        take half a second, so it is left to merge_small(), called when nobody is waiting.
+        """
         try:
             writer = self.open().writer(timeout=self.writer_timeout, delay=0.05, compound=False)
         except LockError:
@@ -172,7 +178,19 @@ class SearchIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(merge=False)
+
+    def merge_small(self, most: int = MERGE_ABOVE_SEGMENTS) -> bool:
+        """Merge small segments when there are more than `most` (skipped if the lock is busy)."""
+        with self._lock:
+            if len(self.searcher().leaf_searchers()) <= most:
+                return False
+        try:
+            writer = self.open().writer(timeout=0.5, delay=0.05, compound=False)
+        except LockError:
+            return False
+        writer.commit()  # nothing added: Whoosh's small-segment merge policy runs alone
+        return True
 
     def apply(self, updates: Iterable[IndexDoc], deletes: Iterable[str] = ()) -> None:
         """Write documents and delete keys in one commit."""
@@ -296,15 +314,22 @@ class SearchIndex:
             del self._tables[key]
         self._postings.forget(live)
 
-    def suggest_words(self, word: str, limit: int = 3) -> list[str]:
-        """Close spellings of a word from the passages' and annotations' vocabulary."""
+    def suggest_terms(self, word: str, limit: int = 5) -> list[str]:
+        """Index terms (stems) spelt close to a word's own term, closest first.
+
+        Terms, not words: the index keeps no unstemmed vocabulary (a second copy of every word
+        cost as much as the text itself at indexing time); the caller turns a term back into a
+        word from the text of a document that has it.
+        """
+        terms = analysed(word)
+        if len(terms) != 1:
+            return []
         with self._lock:
             searcher = self.searcher()
-            found: list[str] = []
-            for candidate in searcher.suggest("spell", word.lower(), limit=limit, maxdist=2):
-                if candidate != word.lower() and candidate not in found:
-                    found.append(candidate)
-            return found[:limit]
+            # Stemming can move a word one edit further from its misspelling ("privatx" ->
+            # "privatx", "private" -> "privat"): one more edit here, checked on the word later.
+            found = searcher.suggest(TEXT_FIELD, terms[0], limit=limit + 1, maxdist=3, prefix=1)
+            return [t for t in found if t != terms[0]][:limit]
 
 
 def _hit(fields: dict[str, Any], score: float) -> SearchHit:
