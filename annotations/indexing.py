@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from annotations.accounts import User
 from annotations.claims import Claim, ClaimFlag
-from annotations.models import Annotation, Citation, Source, Tag
+from annotations.models import KIND_OF_MOTIVATION, Annotation, Citation, Source, Tag
 from corpus.models import DocumentVersion, IndexJob
 from corpus.search import IndexDoc, IndexUnavailable, SearchIndex
 from corpus.store import DocumentStore
@@ -34,11 +34,22 @@ _INDEXED_COLUMNS = (
     Annotation.created_at,
     Annotation.deleted_at,
 )
-_AUDIENCE_NAMES = ("visibility", "author_id", "group_id", "document_id", "deleted_at")
-_AUDIENCE_COLUMNS = tuple(getattr(Annotation, name) for name in _AUDIENCE_NAMES)
+_AUDIENCE_COLUMNS = (
+    Annotation.visibility,
+    Annotation.author_id,
+    Annotation.group_id,
+    Annotation.document_id,
+    Annotation.deleted_at,
+)
 
 
-def audience_of(annotation: Annotation) -> tuple[str, ...]:
+class _Audienced(Protocol):
+    visibility: str
+    author_id: int
+    group_id: int | None
+
+
+def audience_of(annotation: _Audienced) -> tuple[str, ...]:
     """The audience tokens of an annotation: who may find it."""
     if annotation.visibility == "public":
         return ("public",)
@@ -55,9 +66,10 @@ def audience_for(user_id: int | None, group_ids: list[int]) -> list[str]:
     return ["public", f"u{user_id}", *(f"g{g}" for g in group_ids)]
 
 
-def _stamped(doc: IndexDoc) -> IndexDoc:
-    payload = json.dumps(replace(doc, stamp="").fields(), sort_keys=True, default=str)
-    return replace(doc, stamp=hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16])
+def _stamped(**values: Any) -> IndexDoc:
+    """An index document whose stamp is a digest of everything it holds."""
+    payload = repr(sorted(values.items()))
+    return IndexDoc(stamp=hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16], **values)
 
 
 def passage_docs(version: DocumentVersion) -> Iterator[IndexDoc]:
@@ -70,18 +82,15 @@ def passage_docs(version: DocumentVersion) -> Iterator[IndexDoc]:
         if block.kind == "pullquote":
             continue  # its words are indexed once, in the paragraph they repeat
         yield _stamped(
-            IndexDoc(
-                key=f"passage:{version.document_id}:{block.block_id}",
-                type="passage",
-                stamp="",
-                audience=("public",),
-                doc=version.document_id,
-                block=block.block_id,
-                section=section if block.kind != "title" else "",
-                title=version.title if block.kind == "title" else "",
-                content=text if block.kind != "title" else "",
-                created=int(version.imported_at.timestamp()),
-            )
+            key=f"passage:{version.document_id}:{block.block_id}",
+            type="passage",
+            audience=("public",),
+            doc=version.document_id,
+            block=block.block_id,
+            section=section if block.kind != "title" else "",
+            title=version.title if block.kind == "title" else "",
+            content=text if block.kind != "title" else "",
+            created=int(version.imported_at.timestamp()),
         )
 
 
@@ -103,32 +112,48 @@ def claim_states(
 
 def annotation_doc(annotation: Annotation, claim: tuple[str, str] | None = None) -> IndexDoc:
     """The index document of a live annotation (with its claim's state and verdict, if any)."""
-    sources = " ".join(
-        " ".join(filter(None, [c.source.title, c.source.publisher or "", *c.source.authors]))
-        for c in annotation.citations
+    return _annotation_doc(
+        annotation,
+        annotation.author.username,
+        [t.name for t in annotation.tags],
+        [c.source for c in annotation.citations],
+        claim,
+    )
+
+
+def _annotation_doc(
+    row: Any,
+    username: str,
+    tags: list[str],
+    sources: list[Source],
+    claim: tuple[str, str] | None,
+) -> IndexDoc:
+    """The index document of an annotation's row (an Annotation, or a row of its columns)."""
+    cited = " ".join(
+        " ".join(filter(None, [s.title, s.publisher or "", *s.authors])) for s in sources
     )
     return _stamped(
-        IndexDoc(
-            key=f"annotation:{annotation.id}",
-            type="annotation",
-            stamp="",
-            audience=audience_of(annotation),
-            doc=annotation.document_id,
-            content=annotation.body_markdown,
-            quote=annotation.exact or "",
-            sourcetext=sources,
-            tags=tuple(t.name for t in annotation.tags),
-            user=annotation.author.username,
-            kind=annotation.kind,
-            status=claim[0] if claim else "",
-            verdict=claim[1] if claim else "",
-            created=int(annotation.created_at.timestamp()),
-        )
+        key=f"annotation:{row.id}",
+        type="annotation",
+        audience=audience_of(row),
+        doc=row.document_id,
+        content=row.body_markdown,
+        quote=row.exact or "",
+        sourcetext=cited,
+        tags=tuple(tags),
+        user=username,
+        kind=KIND_OF_MOTIVATION[row.motivation],
+        status=claim[0] if claim else "",
+        verdict=claim[1] if claim else "",
+        created=int(row.created_at.timestamp()),
     )
 
 
-def source_doc(source: Source, citing: list[Annotation]) -> IndexDoc | None:
-    """The index document of a source: findable by whoever may see an annotation citing it."""
+def source_doc(source: Source, citing: Sequence[Any]) -> IndexDoc | None:
+    """The index document of a source: findable by whoever may see an annotation citing it.
+
+    `citing`: the citing annotations, or rows of their audience columns.
+    """
     live = [a for a in citing if a.deleted_at is None]
     if not live:
         return None
@@ -137,18 +162,13 @@ def source_doc(source: Source, citing: list[Annotation]) -> IndexDoc | None:
         audience = ["public"]
     docs = sorted({a.document_id for a in live})
     return _stamped(
-        IndexDoc(
-            key=f"source:{source.id}",
-            type="source",
-            stamp="",
-            audience=tuple(audience),
-            doc=docs[0] if len(docs) == 1 else "",
-            title=source.title,
-            sourcetext=" ".join(
-                filter(None, [source.publisher or "", *source.authors, source.url])
-            ),
-            created=int(source.created_at.timestamp()),
-        )
+        key=f"source:{source.id}",
+        type="source",
+        audience=tuple(audience),
+        doc=docs[0] if len(docs) == 1 else "",
+        title=source.title,
+        sourcetext=" ".join(filter(None, [source.publisher or "", *source.authors, source.url])),
+        created=int(source.created_at.timestamp()),
     )
 
 
@@ -252,7 +272,9 @@ class IndexSync:
     def _annotation_docs(self) -> Iterator[IndexDoc]:
         # Loading 100,000 annotations with their tags and citations as ORM rows costs most of a
         # rebuild; plain rows built into detached Annotation objects give the same documents.
-        users = {user.id: user for user in self.session.scalars(select(User))}
+        users = {
+            row.id: row.username for row in self.session.execute(select(User.id, User.username))
+        }
         sources = {source.id: source for source in self.session.scalars(select(Source))}
         claims = claim_states(self.session)
         rows = self.session.execute(
@@ -263,38 +285,38 @@ class IndexSync:
         )
         for batch in rows.partitions():
             ids = [row.id for row in batch]
-            tags: dict[str, list[Tag]] = {}
+            tags: dict[str, list[str]] = {}
             for annotation_id, name in self.session.execute(
                 select(Tag.annotation_id, Tag.name)
                 .where(Tag.annotation_id.in_(ids))
                 .order_by(Tag.annotation_id, Tag.position)
             ):
-                tags.setdefault(annotation_id, []).append(Tag(name=name))
-            citations: dict[str, list[Citation]] = {}
+                tags.setdefault(annotation_id, []).append(name)
+            cited: dict[str, list[Source]] = {}
             for annotation_id, source_id in self.session.execute(
                 select(Citation.annotation_id, Citation.source_id)
                 .where(Citation.annotation_id.in_(ids))
                 .order_by(Citation.annotation_id, Citation.number)
             ):
-                citation = Citation(source=sources[source_id])
-                citations.setdefault(annotation_id, []).append(citation)
+                cited.setdefault(annotation_id, []).append(sources[source_id])
             for row in batch:
-                annotation = Annotation(**row._asdict())
-                annotation.author = users[row.author_id]
-                annotation.tags = tags.get(row.id, [])
-                annotation.citations = citations.get(row.id, [])
-                yield annotation_doc(annotation, claims.get(row.id))
+                yield _annotation_doc(
+                    row,
+                    users[row.author_id],
+                    tags.get(row.id, []),
+                    cited.get(row.id, []),
+                    claims.get(row.id),
+                )
 
     def _source_docs(self) -> Iterator[IndexDoc]:
-        citing: dict[int, list[Annotation]] = {}
+        citing: dict[int, list[Any]] = {}
         rows = self.session.execute(
             select(Citation.source_id, *_AUDIENCE_COLUMNS).join(
                 Annotation, Citation.annotation_id == Annotation.id
             )
         )
-        for source_id, *values in rows:
-            annotation = Annotation(**dict(zip(_AUDIENCE_NAMES, values, strict=True)))
-            citing.setdefault(source_id, []).append(annotation)
+        for row in rows:
+            citing.setdefault(row.source_id, []).append(row)
         for source in self.session.scalars(select(Source).order_by(Source.id)):
             doc = source_doc(source, citing.get(source.id, []))
             if doc is not None:
