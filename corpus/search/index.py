@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index, query
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -46,6 +47,20 @@ log = logging.getLogger(__name__)
 MERGE_ABOVE_SEGMENTS = 8
 # A rebuild of at least this many documents is shared between two writer processes.
 PARALLEL_REBUILD_FROM = 5000
+
+
+class _Codec(W3Codec):
+    """Whoosh 3's codec without per-block document length statistics.
+
+    They serve only Whoosh's own block-skipping scorer (ranking.py reads lengths from the
+    length column), and gathering them cost a length lookup per posting while writing (and a
+    stat() for every posting of a field without lengths): half of a rebuild's commit.
+    """
+
+    length_stats = False
+
+
+CODEC = _Codec()
 
 
 class IndexUnavailable(Exception):
@@ -169,7 +184,9 @@ class SearchIndex:
         take half a second, so it is left to merge_small(), called when nobody is waiting.
         """
         try:
-            writer = self.open().writer(timeout=self.writer_timeout, delay=0.05, compound=False)
+            writer = self.open().writer(
+                timeout=self.writer_timeout, delay=0.05, compound=False, codec=CODEC
+            )
         except LockError:
             raise IndexUnavailable("the search index is busy (lock not acquired in time)") from None
         batch = BatchWriter(writer)
@@ -186,7 +203,7 @@ class SearchIndex:
             if len(self.searcher().leaf_searchers()) <= most:
                 return False
         try:
-            writer = self.open().writer(timeout=0.5, delay=0.05, compound=False)
+            writer = self.open().writer(timeout=0.5, delay=0.05, compound=False, codec=CODEC)
         except LockError:
             return False
         writer.commit()  # nothing added: Whoosh's small-segment merge policy runs alone
@@ -215,9 +232,9 @@ class SearchIndex:
         # segment (kept apart: merging them would cost what the second process saved). Small
         # indexes, and the tests, keep one writer and start no processes.
         if len(head) == PARALLEL_REBUILD_FROM and (os.cpu_count() or 1) > 1:
-            writer = ix.writer(procs=2, multisegment=True, limitmb=256, compound=False)
+            writer = ix.writer(procs=2, multisegment=True, limitmb=256, compound=False, codec=CODEC)
         else:
-            writer = ix.writer(procs=1, limitmb=256, compound=False)
+            writer = ix.writer(procs=1, limitmb=256, compound=False, codec=CODEC)
         count = 0
         for doc in chain(head, pending):
             writer.add_document(**doc.fields())
