@@ -304,8 +304,15 @@ class SearchIndex:
                 scorer = Scorer(searcher)
                 scores: dict[int, float] = {}
                 for (reader, tables, visible, postings), start in zip(parts, starts, strict=True):
-                    if visible and terms:
-                        norms = tables.norms(reader, scorer)
+                    if not visible or not terms:
+                        continue
+                    norms = tables.norms(reader, scorer)
+                    if len(terms) == 1:  # one word: only the page's worth from each segment
+                        found = scorer.best(
+                            postings, terms[0], visible, norms, offset + limit, start
+                        )
+                        scores.update(found)
+                    else:
                         scorer.add(postings, terms, visible, norms, scores, start)
                 best = top(scores, allowed, offset + limit)[offset:]
                 hits = [_hit(searcher.stored_fields(d), score) for d, score in best]

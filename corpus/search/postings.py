@@ -11,16 +11,14 @@ time), so a cached list never goes stale, and a merged segment has a new key.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any
 
 from whoosh.matching.wrappers import FilterMatcher
 
-# (highest docnum, ids, weights: a sequence, or one float for the whole block)
-Block = tuple[int, Sequence[int], Any]
 # Decoded postings kept per process: 8 bytes each, so the default is about 32 MB.
 CACHED_POSTINGS = 4_000_000
 
@@ -81,36 +79,72 @@ def posting_ids(
     return found
 
 
+class PostingList:
+    """A term's postings in one segment: sorted document numbers and their weights."""
+
+    __slots__ = ("_units", "ids", "weights")
+
+    def __init__(self, ids: array[int], weights: array[float]) -> None:
+        self.ids = ids
+        self.weights = weights
+        self._units: tuple[int, array[float]] | None = None
+
+    def units(self, norms: list[float], k1: float) -> array[float]:
+        """BM25's term-frequency part, w * (k1 + 1) / (w + norm), for every posting.
+
+        Kept with the list for the norms it was computed with (they change only when the
+        index's average length moves enough to be recomputed)."""
+        if self._units is None or self._units[0] != id(norms):
+            factor = k1 + 1
+            values = array(
+                "f",
+                (w * factor / (w + norms[d]) for d, w in zip(self.ids, self.weights, strict=True)),
+            )
+            self._units = (id(norms), values)
+        return self._units[1]
+
+    def among(self, wanted: Sequence[int]) -> set[int]:
+        """The wanted document numbers (sorted) that are in this list, by binary search."""
+        ids = self.ids
+        size = len(ids)
+        found = set()
+        for docnum in wanted:
+            at = bisect_left(ids, docnum)
+            if at < size and ids[at] == docnum:
+                found.add(docnum)
+        return found
+
+
 class PostingCache:
     """Decoded posting lists by (segment, field, term), least recently used dropped first."""
 
     def __init__(self, max_postings: int = CACHED_POSTINGS) -> None:
         self.max_postings = max_postings
-        self._lists: OrderedDict[tuple[Any, str, bytes], tuple[list[Block], int]] = OrderedDict()
+        self._lists: OrderedDict[tuple[Any, str, bytes], PostingList] = OrderedDict()
         self._size = 0
 
-    def get(self, key: tuple[Any, str, bytes]) -> list[Block] | None:
-        """The blocks of a cached list (now the most recently used), or None."""
+    def get(self, key: tuple[Any, str, bytes]) -> PostingList | None:
+        """A cached list (now the most recently used), or None."""
         found = self._lists.get(key)
-        if found is None:
-            return None
-        self._lists.move_to_end(key)
-        return found[0]
+        if found is not None:
+            self._lists.move_to_end(key)
+        return found
 
-    def put(self, key: tuple[Any, str, bytes], blocks: list[Block], count: int) -> None:
+    def put(self, key: tuple[Any, str, bytes], postings: PostingList) -> None:
         """Keep a decoded list, dropping the least recently used beyond the limit."""
+        count = len(postings.ids)
         if count > self.max_postings // 4 or key in self._lists:
             return
-        self._lists[key] = (blocks, count)
+        self._lists[key] = postings
         self._size += count
         while self._size > self.max_postings and self._lists:
-            _, (_, dropped) = self._lists.popitem(last=False)
-            self._size -= dropped
+            _, dropped = self._lists.popitem(last=False)
+            self._size -= len(dropped.ids)
 
     def forget(self, segments: set[Any]) -> None:
         """Drop the lists of segments that no longer exist."""
         for key in [k for k in self._lists if k[0] not in segments]:
-            self._size -= self._lists.pop(key)[1]
+            self._size -= len(self._lists.pop(key).ids)
 
 
 class Postings:
@@ -121,40 +155,29 @@ class Postings:
         self.segment = segment
         self.cache = cache
 
-    def blocks(
-        self, fieldname: str, text: str | bytes, within: Sequence[int] | None = None
-    ) -> Iterator[tuple[Sequence[int], Any]]:
-        """(ids, weights) a block at a time; with `within`, only blocks that may hold one."""
+    def list(self, fieldname: str, text: str | bytes) -> PostingList:
+        """A term's whole posting list (empty if the segment lacks it)."""
         term = text.encode("utf-8") if isinstance(text, str) else text
         key = (self.segment, fieldname, term)
-        cached = self.cache.get(key)
-        if cached is None:
-            cached = []
-            count = 0
-            for ids, weights, _values in raw_blocks(self.reader, fieldname, term):
-                ids = array("I", ids)
-                cached.append(
-                    (ids[-1], ids, weights if isinstance(weights, float) else array("f", weights))
-                )
-                count += len(ids)
-            self.cache.put(key, cached, count)
-        last = -1
-        for highest, ids, weights in cached:
-            if within is not None:
-                at = bisect_right(within, last)
-                if at == len(within):
-                    return
-                last = highest
-                if within[at] > highest:
-                    continue
-            yield ids, weights
+        found = self.cache.get(key)
+        if found is None:
+            ids: array[int] = array("I")
+            weights: array[float] = array("f")
+            for block_ids, block_weights, _values in raw_blocks(self.reader, fieldname, term):
+                ids.extend(block_ids)
+                if isinstance(block_weights, float):
+                    weights.extend(repeat(block_weights, len(block_ids)))
+                else:
+                    weights.extend(block_weights)
+            found = PostingList(ids, weights)
+            self.cache.put(key, found)
+        return found
 
     def ids(
         self, fieldname: str, text: str | bytes, within: Sequence[int] | None = None
     ) -> set[int]:
-        """Document numbers of a term (with `within`: from the blocks that may hold one of
-        those only; intersect the result with them)."""
-        found: set[int] = set()
-        for ids, _weights in self.blocks(fieldname, text, within):
-            found.update(ids)
-        return found
+        """Document numbers of a term; with `within` (sorted), only those among them."""
+        postings = self.list(fieldname, text)
+        if within is not None and len(within) * 16 < len(postings.ids):
+            return postings.among(within)
+        return set(postings.ids)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, compress
 from operator import itemgetter
+from pickle import loads
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length
 
 from corpus.querylang import ParsedQuery, Phrase, Prefix
@@ -28,15 +31,22 @@ B = 0.75
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 
+def _decode_positions(value: bytes) -> Iterator[int]:
+    """Positions from Whoosh's Positions format: a count, then pickled deltas (STOP dropped)."""
+    return accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b"."))
+
+
 def phrase_ids(reader: Any, tokens: Sequence[str], candidates: set[int]) -> set[int] | None:
     """The candidates in which the tokens occur at consecutive positions of the text field.
 
     None when the postings cannot be read a block at a time (the caller asks Whoosh instead).
     """
-    decode = reader.schema[TEXT_FIELD].format.decode_positions
-    where: list[dict[int, list[int]]] = []
-    for token in tokens:
-        found: dict[int, list[int]] = {}
+    field_format = reader.schema[TEXT_FIELD].format
+    decode = _decode_positions if type(field_format) is Positions else field_format.decode_positions
+    # starts[d]: where the phrase could begin in document d, narrowed token by token
+    starts: dict[int, set[int]] = {}
+    for offset, token in enumerate(tokens):
+        narrowed: dict[int, set[int]] = {}
         for ids, _weights, values in raw_blocks(reader, TEXT_FIELD, token, sorted(candidates)):
             hit = candidates.intersection(ids)
             if not hit:
@@ -44,16 +54,18 @@ def phrase_ids(reader: Any, tokens: Sequence[str], candidates: set[int]) -> set[
             if values is None:
                 return None
             for i, docnum in enumerate(ids):
-                if docnum in hit:
-                    found[docnum] = decode(values[i])
-        where.append(found)
-        candidates = set(found)
-    first, rest = where[0], [{d: set(p) for d, p in w.items()} for w in where[1:]]
-    return {
-        d
-        for d in candidates
-        if any(all(p + i in later[d] for i, later in enumerate(rest, 1)) for p in first[d])
-    }
+                if docnum not in hit:
+                    continue
+                begins = {p - offset for p in decode(values[i])}
+                if offset:
+                    begins &= starts[docnum]
+                if begins:
+                    narrowed[docnum] = begins
+        starts = narrowed
+        candidates = set(narrowed)
+        if not candidates:
+            break
+    return candidates
 
 
 def field_lengths(reader: Any, size: int) -> list[int]:
@@ -111,22 +123,30 @@ class Scorer:
         start: int,
     ) -> None:
         """Add each term's BM25 contribution to the scores of the visible documents."""
-        ordered = sorted(visible) if len(visible) < self.count // 8 else None
         for term in terms:
-            idf = self.idf(term) * (K1 + 1)
-            for ids, weights in postings.blocks(TEXT_FIELD, term, ordered):
-                hit = visible.intersection(ids)
-                if not hit:
-                    continue
-                per_doc = (
-                    dict.fromkeys(ids, weights)
-                    if isinstance(weights, float)
-                    else dict(zip(ids, weights, strict=True))
-                )
-                for docnum in hit:
-                    weight = per_doc[docnum]
-                    key = start + docnum
-                    scores[key] = scores.get(key, 0.0) + idf * weight / (weight + norms[docnum])
+            idf = self.idf(term)
+            found = postings.list(TEXT_FIELD, term)
+            units = found.units(norms, K1)
+            wanted = map(visible.__contains__, found.ids)
+            for docnum, unit in compress(zip(found.ids, units, strict=True), wanted):
+                key = start + docnum
+                scores[key] = scores.get(key, 0.0) + idf * unit
+
+    def best(
+        self,
+        postings: Postings,
+        term: str | bytes,
+        visible: set[int],
+        norms: list[float],
+        count: int,
+        start: int,
+    ) -> list[tuple[int, float]]:
+        """The count best visible documents for one term, without scoring into a dict."""
+        idf = self.idf(term)
+        found = postings.list(TEXT_FIELD, term)
+        units = found.units(norms, K1)
+        pairs = compress(zip(units, found.ids, strict=True), map(visible.__contains__, found.ids))
+        return [(start + d, idf * u) for u, d in heapq.nlargest(count, pairs)]
 
 
 def top(scores: dict[int, float], visible: set[int], count: int) -> list[tuple[int, float]]:

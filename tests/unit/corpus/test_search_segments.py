@@ -209,3 +209,14 @@ def test_an_index_with_an_older_schema_is_refused(tmp_path: Path) -> None:
     FileStorage(str(tmp_path / "old")).create_index(Schema(key=ID(stored=True))).close()
     with pytest.raises(IndexUnavailable, match="older version"):
         SearchIndex(tmp_path / "old").open()
+
+
+def test_positions_are_decoded_as_whoosh_decodes_them() -> None:
+    from whoosh.formats import Positions
+
+    from corpus.search.ranking import _decode_positions
+
+    encoder = Positions()
+    for positions in ([0], [3, 4, 105, 106, 900], list(range(0, 5000, 7))):
+        for value in (encoder.encode(positions), encoder.encode(positions)[:-1]):  # STOP or not
+            assert list(_decode_positions(value)) == encoder.decode_positions(value) == positions
