@@ -47,26 +47,33 @@ def sync_pending() -> int:
 
 def _after_write(response: Response) -> Response:
     if request.method in WRITES and response.status_code < 400:
-        try:
-            sync_pending()
-        except Exception:  # the write is committed; its index jobs stay queued for a retry
-            db.session.rollback()
-            log.exception("search index update failed after %s %s", request.method, request.path)
-        response.call_on_close(_merge_later(current_app._get_current_object()))  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(_after_response(app, f"{request.method} {request.path}"))
     return response
 
 
-def _merge_later(app: Flask) -> Callable[[], None]:
-    """Merge the small segments writes leave, once the response has gone to the client."""
+def _after_response(app: Flask, what: str) -> Callable[[], None]:
+    """Apply the write's index jobs once the response has gone to the client.
 
-    def merge() -> None:
+    The database commit came first, so the client's answer never waits for Whoosh. The job is
+    in the database: if this process dies first, the next write or search of any process applies
+    it, and a search always applies waiting jobs before it runs (so people find what they just
+    wrote). Then merge the small segments writes leave, when there are many.
+    """
+
+    def run() -> None:
         with app.app_context():
+            try:
+                sync_pending()
+            except Exception:  # the write is committed; its index jobs stay queued for a retry
+                db.session.rollback()
+                log.exception("search index update failed after %s", what)
             try:
                 search_index().merge_small()
             except Exception:  # merging is housekeeping: the next write tries again
                 log.exception("merging the search index's small segments failed")
 
-    return merge
+    return run
 
 
 def _before_search() -> None:

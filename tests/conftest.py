@@ -169,9 +169,20 @@ def _config(folder: Path) -> dict[str, Any]:
     }
 
 
+class ServerLikeClient(FlaskClient):
+    """A test client that reads each response whole and closes it, as a server does once it
+    has sent it (so what the app runs after the response, such as index updates, has run)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        """Send a request; the response comes back read and closed."""
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 def _make_app(folder: Path) -> Flask:
     app = create_app(_config(folder))
     app.instance_path = str(folder / "instance")
+    app.test_client_class = ServerLikeClient
     return app
 
 

@@ -176,7 +176,7 @@ WRITER = textwrap.dedent(
         data = {"type": "Annotation", "body": body, "visibility": "public",
                 "target": {"source": "http://x/documents/russian-relations-with-north-korea",
                            "selector": [quote]}}
-        r = client.post("/api/annotations/", json=data)
+        r = client.post("/api/annotations/", json=data, buffered=True)
         if r.status_code != 201:
             failures += 1
             continue
@@ -184,9 +184,11 @@ WRITER = textwrap.dedent(
         if n % 3 == 0:
             text = {"type": "TextualBody", "value": f"{name} edited {n}", "purpose": "commenting"}
             edit = {"body": [text]}
-            failures += client.put(f"/api/annotations/{aid}", json=edit).status_code != 200
+            r = client.put(f"/api/annotations/{aid}", json=edit, buffered=True)
+            failures += r.status_code != 200
         if n % 5 == 0:
-            failures += client.delete(f"/api/annotations/{aid}").status_code != 204
+            r = client.delete(f"/api/annotations/{aid}", buffered=True)
+            failures += r.status_code != 204
     print(failures)
     """
 )
