@@ -223,3 +223,26 @@ def test_several_processes_writing_at_once_lose_nothing(seeded: Flask, tmp_path:
     code, output = _check(seeded)
     assert code == 0, output
     assert _hits(seeded.test_client(), "edited") == 4 * 4
+
+
+def _pending(app: Flask) -> int:
+    with app.app_context():
+        return IndexSync(db.session, search_index()).pending()
+
+
+def test_a_write_is_indexed_once_its_response_has_gone(seeded: Flask) -> None:
+    alice = signed_in(seeded, "alice")  # reads and closes each response, as a server does
+    assert alice.post("/api/annotations/", json=payload(body="wombatfirst")).status_code == 201
+    assert _pending(seeded) == 0
+    assert _hits(seeded.test_client(), "wombatfirst") == 1
+
+
+def test_a_search_applies_jobs_a_response_still_holds(seeded: Flask) -> None:
+    alice = signed_in(seeded, "alice")
+    response = alice.post("/api/annotations/", json=payload(body="wombatsecond"), buffered=False)
+    assert response.status_code == 201
+    assert _pending(seeded) == 1  # the response is not closed yet: its index job waits
+    assert _hits(alice, "wombatsecond") == 1  # a search applies waiting jobs first
+    assert _pending(seeded) == 0
+    response.close()  # nothing left to do, and closing twice over is harmless
+    assert _pending(seeded) == 0
