@@ -406,6 +406,22 @@ class ReviewService:
 
     # --- claims on a new version -----------------------------------------------------------
 
+    def orphans(self, document_id: str, viewer: User | None) -> list[Claim]:
+        """Orphaned claims of the newest version not kept on an earlier one: reviewers only."""
+        if viewer is None or not viewer.is_reviewer:
+            return []  # only reviewers can act on them, so only they are shown them
+        query = (
+            select(Claim)
+            .where(
+                Claim.document_id == document_id,
+                Claim.anchor_state == "orphaned",
+                Claim.anchor_kept_at.is_(None),
+                Claim.state != "rejected",
+            )
+            .order_by(Claim.id)
+        )
+        return list(self.session.scalars(query))
+
     def reattach(
         self, claim_id: int, selection: Reattachment, actor: User, expected: int | None
     ) -> Claim:

@@ -51,6 +51,7 @@ class Panel:
     kept: list[CardThread] = field(default_factory=list)  # orphans left on an earlier version
     homes: dict[str, int] = field(default_factory=dict)  # orphan id -> version it sits on
     diffs: dict[str, str] = field(default_factory=dict)  # annotation id -> word diff HTML
+    orphaned_claims: list[Claim] = field(default_factory=list)  # for reviewers, to re-attach
 
 
 def build_panel(
@@ -74,6 +75,7 @@ def build_panel(
         orphans=[t for t in orphaned if not t.root.is_kept],
         kept=[t for t in orphaned if t.root.is_kept],
         homes=svc.revisions.anchored_versions([t.root.id for t in orphaned]),
+        orphaned_claims=svc.review.orphans(doc_id, viewer) if is_latest else [],
     )
     changed = [t.root for t in placed if t.root.anchor_state == "changed"]
     originals = svc.revisions.original_quotes([c.id for c in changed])

@@ -257,7 +257,12 @@
 
   /** Show the saved annotation: reload with its card in the URL so the server renders the panel. */
   function reloadAt(aid) {
-    const hash = aid ? `#annotation-${aid}` : "";
+    reloadTo(aid ? `annotation-${aid}` : "");
+  }
+
+  /** Reload the page with the element id `anchor` (a card, a claim's badge) as its fragment. */
+  function reloadTo(anchor) {
+    const hash = anchor ? `#${anchor}` : "";
     // The reloaded page scrolls to the annotation itself, not to the old scroll position.
     if ("scrollRestoration" in history) history.scrollRestoration = "manual";
     history.replaceState(null, "", location.pathname + location.search + hash);
@@ -521,6 +526,11 @@
   }
 
   function showFromHash() {
+    const claim = /^#claim-(\d+)$/.exec(location.hash);
+    if (claim) {
+      showClaimBadge(document.getElementById(`claim-${claim[1]}`));
+      return;
+    }
     const match = /^#annotation-([0-9a-f]+)$/.exec(location.hash);
     if (!match) return;
     const card = document.getElementById(`annotation-${match[1]}`);
@@ -530,6 +540,14 @@
     const root = rootOf(card);
     activateHighlight(root.dataset.annotation, true);
     focusCard(card, { scrollPage: marksFor(root.dataset.annotation).length === 0 });
+  }
+
+  /** Bring a claim's badge in the text into view and focus it (e.g. just re-attached there). */
+  function showClaimBadge(badge) {
+    if (!badge || !article.contains(badge)) return;
+    if (!badge.matches("a[href]")) badge.tabIndex = -1; // "Under review" is a plain span
+    badge.scrollIntoView({ block: "center" });
+    badge.focus({ preventScroll: true });
   }
 
   /* ---------------------------------------------------------------- the toolbar */
@@ -1392,9 +1410,12 @@
 
   /* ---------------------------------------------------------------- re-attaching an orphan */
 
-  // While set ({aid, url, trigger, busy}), the next selection in the text re-attaches that
-  // orphan instead of opening the toolbar. A mouse selection is sent when the button is released;
-  // a keyboard one (j/k, n, Shift+N, Shift+arrows) when Enter is pressed.
+  // While set ({id, kind, url, version, trigger, busy}), the next selection in the text
+  // re-attaches that orphan (an annotation, or a claim for reviewers) instead of opening the
+  // toolbar. A mouse selection is sent when the button is released; a keyboard one (j/k, n,
+  // Shift+N, Shift+arrows) when Enter is pressed. The trigger button carries the orphan:
+  // data-reattach (its id), data-url, and for a claim data-reattach-kind="claim" and
+  // data-version (the claim version the page was rendered with: a stale one gets a 409).
   let reattaching = null;
   let reattachBox = null;
 
@@ -1437,13 +1458,15 @@
     closeEditor(false);
     hideToolbar();
     window.getSelection().removeAllRanges();
-    reattaching = { aid: trigger.dataset.reattach, url: trigger.dataset.url, trigger, busy: false };
+    const kind = trigger.dataset.reattachKind === "claim" ? "claim" : "annotation";
+    const version = trigger.dataset.version ? Number(trigger.dataset.version) : null;
+    reattaching = { id: trigger.dataset.reattach, kind, url: trigger.dataset.url, version, trigger, busy: false };
     trigger.setAttribute("aria-pressed", "true");
     document.body.classList.add("is-reattaching");
     reattachStatus().hidden = false;
     reattachError("");
     sayReattach(
-      "Select the words to re-attach the annotation to: drag over them, or use the keyboard " +
+      `Select the words to re-attach the ${kind} to: drag over them, or use the keyboard ` +
         "(j/k, n, Shift+N) and press Enter. Escape cancels."
     );
   }
@@ -1474,9 +1497,13 @@
     showPending(info);
     reattachError("");
     sayReattach(`Re-attaching to “${shortQuote(info.exact)}”…`);
+    const body = { selector: target(info).selector };
+    if (state.version !== null) body.version = state.version;
     try {
-      await api("POST", state.url, { selector: target(info).selector }, "application/json");
-      reloadAt(state.aid);
+      await api("POST", state.url, body, "application/json");
+      // A claim shows as its badge in the text; an annotation as its card (and highlight).
+      if (state.kind === "claim") reloadTo(`claim-${state.id}`);
+      else reloadAt(state.id);
     } catch (err) {
       state.busy = false;
       clearPending();

@@ -355,6 +355,15 @@ def test_reviewer_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: S
     ]:
         visit(page, path)
         audit(page, label)
+    # The reading view (visited last) lists the orphaned claim; re-attaching it to a selection.
+    orphaned = page.locator(
+        f"[data-reattach-kind=claim][data-reattach='{scenario.extra['orphaned_claim']}']"
+    )
+    expect(page.locator("section.orphaned-claims")).to_be_visible()
+    orphaned.click()
+    expect(page.locator("#reattach-status")).to_be_visible()
+    audit(page, "reading view, re-attaching an orphaned claim to a selection")
+    page.keyboard.press("Escape")
     # A claim under research shows the draft-verdict and evidence forms.
     visit(page, f"/claims/{scenario.flagged_claim}")
     for action in ("Accept", "Start research"):
@@ -582,6 +591,7 @@ def test_other_pages_reflow_narrow_and_zoomed(
         (f"/claims/{scenario.published_claim}", "published-claim"),
         (f"/documents/{SEED_ID}/suggestions", "suggestions"),
         (f"/documents/{SEED_ID}/versions", "versions"),
+        (f"/documents/{SEED_ID}", "reading-view-reviewer"),  # with its orphaned claims
         (f"/documents/{SEED_ID}/diff?from=1&to=2", "diff"),
         (f"/documents/{SEED_ID}/factcheck", "report"),
         ("/methodology", "methodology"),

@@ -1,4 +1,4 @@
-"""Re-attaching an orphaned annotation by selecting its new words in the reader."""
+"""Re-attaching an orphaned annotation, or (for reviewers) claim, by selecting its new words."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from annotations.accounts import User
+from annotations.anchors import AnchorRecord
+from annotations.claims import Claim
+from corpus.store import DocumentStore
+from reader.extensions import db
 from tests.browser.test_annotator import MARK_TEXT_JS, api_items, create, drag_select, selectors
 from tests.factories import SEED_ID, SHIPPED_SEED
 
@@ -20,6 +26,18 @@ SENTENCE = (
     "An examination of Putin’s rise to power provides a useful indication of his ability to "
     "secure Russian interests."
 )
+
+# Flag a passage as a claim through the JSON API, as the page's signed-in user; returns its id.
+FLAG_JS = """async (exact) => {
+  const token = document.querySelector('meta[name=csrf-token]').content;
+  const response = await fetch('/api/claims', {method: 'POST',
+    headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+    body: JSON.stringify({document: document.getElementById('document').dataset.document,
+      selector: {type: 'TextQuoteSelector', exact}, claim_type: 'other', reason: 'Check it.'})});
+  const body = await response.json();
+  if (!response.ok) throw new Error(JSON.stringify(body));
+  return body.id;
+}"""
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +111,79 @@ def test_reattach_orphans_to_a_mouse_and_a_keyboard_selection(
     expect(page.locator(f"#threads #annotation-{by_keys}")).to_be_focused()
     assert page.evaluate(MARK_TEXT_JS, by_keys) == SENTENCE
     expect(page.locator("section.orphans")).to_have_count(0)
+
+
+def test_a_reviewer_reattaches_an_orphaned_claim_to_a_selection(
+    page: Page, sign_in: Any, seeded: Flask, tmp_path: Path
+) -> None:
+    sign_in(page, "ann", role="reviewer")
+    page.goto(f"/documents/{SEED_ID}")
+    claim_id = page.evaluate(FLAG_JS, GONE)
+    import_second_version(seeded, tmp_path)
+    page.goto(f"/documents/{SEED_ID}")
+    section = page.locator("section.orphaned-claims")
+    expect(section.get_by_role("heading", name="Orphaned claims")).to_be_visible()
+    expect(section.locator("blockquote")).to_have_text(GONE)
+    expect(section.get_by_role("link", name=f"Claim {claim_id}")).to_be_visible()
+    expect(page.locator(f"#claim-{claim_id}")).to_have_count(0)  # no badge at old offsets
+    button = section.locator(f"[data-reattach-kind=claim][data-reattach='{claim_id}']")
+    status = page.locator("#reattach-status")
+    paragraph = page.locator("p.passage", has_text=KEPT).first
+    passage_id = paragraph.get_attribute("id")
+
+    # Another reviewer changes the claim after this page was rendered: a clear 409, no move.
+    with seeded.app_context():
+        claim = db.session.get(Claim, claim_id)
+        assert claim is not None
+        claim.assignee = db.session.scalars(select(User).where(User.username == "ann")).one()
+        db.session.commit()
+    button.click()
+    expect(status.locator("[role=status]")).to_contain_text("re-attach the claim to")
+    paragraph.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+    drag_select(page, f"#{passage_id}", KEPT, toolbar=False)
+    expect(status.locator(".editor-error")).to_contain_text("changed by someone else")
+    expect(page.locator("#selection-toolbar")).to_be_hidden()
+    page.keyboard.press("Escape")
+    expect(status).to_be_hidden()
+    expect(button).to_be_focused()
+
+    # Reloaded, with the claim's current version: the mouse selection re-attaches it.
+    page.reload()
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    paragraph.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+    with page.expect_navigation():
+        drag_select(page, f"#{passage_id}", KEPT, toolbar=False)
+    assert page.url.endswith(f"#claim-{claim_id}")
+    badge = page.locator(f"#{passage_id} #claim-{claim_id}")
+    expect(badge).to_be_visible()
+    expect(badge).to_be_focused()
+    expect(badge).to_have_text("⚑ Under review")
+    expect(page.locator("section.orphaned-claims")).to_have_count(0)
+    with seeded.app_context():
+        claim = db.session.get(Claim, claim_id)
+        newest = DocumentStore(db.session).get_version(SEED_ID)
+        assert claim is not None
+        assert (claim.anchor_state, claim.anchor_version_id) == ("exact", newest.id)
+        assert newest.text[claim.start : claim.end] == claim.exact == KEPT
+        record = db.session.scalars(
+            select(AnchorRecord).where(
+                AnchorRecord.claim_id == claim_id, AnchorRecord.version_id == newest.id
+            )
+        ).one()
+        assert (record.state, record.exact) == ("exact", KEPT)
+    page.goto(f"/claims/{claim_id}")
+    expect(page.locator("main")).to_contain_text(f"Re-attached to “{KEPT}” in version 2")
+
+
+def test_members_get_no_orphaned_claims_in_the_reader(
+    page: Page, sign_in: Any, seeded: Flask, tmp_path: Path
+) -> None:
+    sign_in(page, "mo")
+    page.goto(f"/documents/{SEED_ID}")
+    page.evaluate(FLAG_JS, GONE)
+    import_second_version(seeded, tmp_path)
+    page.goto(f"/documents/{SEED_ID}")
+    expect(page.locator("#annotations-panel")).to_be_visible()
+    expect(page.locator("section.orphaned-claims")).to_have_count(0)
+    expect(page.locator("[data-reattach-kind=claim]")).to_have_count(0)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from annotations.anchors import AnchorRecord
+from annotations.claims import Claim
 from annotations.models import Annotation
 from corpus.store import DocumentStore
 from reader.extensions import db
@@ -339,3 +342,90 @@ def test_claim_reattachment_as_json_keep_and_retry(seeded: Flask, tmp_path: Path
     assert done.get_json()["anchor"]["state"] == "exact"
     stale = ann.post(f"/claims/{claim_id}/retry", json={"version": 1})
     assert stale.status_code == 409
+
+
+def _panel_version(client: FlaskClient, claim_id: int) -> int:
+    """The claim version the reader's panel rendered its re-attach button with."""
+    page = client.get(f"/documents/{SEED_ID}").text
+    orphans = _section(page, 'id="orphaned-claims-title"', "</section>")
+    button = _section(orphans, f'data-reattach="{claim_id}"', ">")
+    found = re.search(r'data-version="(\d+)"', button)
+    assert found, orphans
+    return int(found.group(1))
+
+
+def test_reviewers_reattach_an_orphaned_claim_by_selector_from_the_panel(
+    seeded: Flask, tmp_path: Path
+) -> None:
+    claim_id = _orphaned_claim(seeded, tmp_path)
+    ann = signed_in(seeded, "ann", role="reviewer")
+    page = ann.get(f"/documents/{SEED_ID}").text
+    orphans = _section(page, 'id="orphaned-claims-title"', "</section>")
+    assert GONE in orphans
+    assert f'href="/claims/{claim_id}"' in orphans
+    assert f'data-url="/claims/{claim_id}/reattach"' in orphans
+    assert 'data-reattach-kind="claim"' in orphans
+    assert f'id="claim-{claim_id}"' not in page  # no badge at its old offsets
+    version = _panel_version(ann, claim_id)
+    text = ann.get(f"/api/documents/{SEED_ID}").get_json()["text"]
+    start = text.index(KEPT)
+    selector = [
+        {"type": "TextQuoteSelector", "exact": KEPT, "prefix": text[start - 12 : start]},
+        {"type": "TextPositionSelector", "start": start, "end": start + len(KEPT)},
+    ]
+    url = f"/claims/{claim_id}/reattach"
+    member = signed_in(seeded, "mo2")
+    refused = member.post(url, json={"selector": selector, "version": version})
+    assert refused.status_code == 403
+    bad = ann.post(url, json={"selector": selector[1:], "version": version})
+    assert bad.status_code == 422
+    assert bad.get_json()["error"]["field"] == "target"
+    gone = [{"type": "TextQuoteSelector", "exact": GONE}]
+    assert ann.post(url, json={"selector": gone, "version": version}).status_code == 422
+    # Another reviewer changes the claim after the panel was rendered: that version is stale.
+    ben = signed_in(seeded, "ben", role="reviewer")
+    assigned = ben.post(f"/claims/{claim_id}/assign", data={"assignee": "ben", "version": version})
+    assert assigned.status_code == 302
+    stale = ann.post(url, json={"selector": selector, "version": version})
+    assert stale.status_code == 409
+    assert "changed by someone else since you loaded it" in stale.get_json()["error"]["message"]
+    done = ann.post(url, json={"selector": selector, "version": _panel_version(ann, claim_id)})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["anchor"] == {
+        "state": "exact",
+        "kept": False,
+        "document_version": 2,
+        "start": start,
+        "end": start + len(KEPT),
+        "exact": KEPT,
+    }
+    with seeded.app_context():
+        claim = db.session.get(Claim, claim_id)
+        newest = DocumentStore(db.session).get_version(SEED_ID)
+        assert claim is not None
+        assert (claim.anchor_state, claim.anchor_version_id) == ("exact", newest.id)
+        assert (claim.start, claim.end, claim.exact) == (start, start + len(KEPT), KEPT)
+        record = db.session.scalars(
+            select(AnchorRecord).where(
+                AnchorRecord.claim_id == claim_id, AnchorRecord.version_id == newest.id
+            )
+        ).one()
+        assert (record.state, record.start, record.exact) == ("exact", start, KEPT)
+    page = ann.get(f"/documents/{SEED_ID}").text
+    assert 'id="orphaned-claims-title"' not in page
+    passage = page.split(f'id="claim-{claim_id}"', 1)[0].rsplit('class="passage', 1)[1]
+    assert KEPT in passage  # the badge sits in the passage of its new words
+
+
+def test_only_reviewers_get_the_orphaned_claims_section(seeded: Flask, tmp_path: Path) -> None:
+    claim_id = _orphaned_claim(seeded, tmp_path)
+    for client in (signed_in(seeded, "mo2"), seeded.test_client()):
+        page = client.get(f"/documents/{SEED_ID}").text
+        assert 'id="orphaned-claims-title"' not in page
+        assert f"/claims/{claim_id}/reattach" not in page
+    admin = signed_in(seeded, "root", role="admin")
+    assert f'data-reattach="{claim_id}"' in admin.get(f"/documents/{SEED_ID}").text
+    ann = signed_in(seeded, "ann", role="reviewer")
+    assert 'id="orphaned-claims-title"' not in ann.get(f"/documents/{SEED_ID}?version=1").text
+    assert ann.post(f"/claims/{claim_id}/keep").status_code == 302
+    assert 'id="orphaned-claims-title"' not in ann.get(f"/documents/{SEED_ID}").text

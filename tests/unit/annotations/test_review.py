@@ -448,3 +448,21 @@ def test_a_kept_claim_stays_on_its_version_until_a_reviewer_retries(
     assert "re-anchored onto the newest version" in last.note
     with pytest.raises(Conflict, match="only an orphaned claim can be kept"):
         review.keep(claim.id, people["ann"], None)
+
+
+def test_orphaned_claims_are_listed_for_reviewers_until_placed_or_kept(
+    review: ReviewService, people: dict
+) -> None:
+    claim = orphaned_claim(review, people)
+    placed = flag(review, people["member"], "A Section Heading")
+    assert review.orphans("sample", people["member"]) == []
+    assert review.orphans("sample", None) == []
+    assert review.orphans("sample", people["ann"]) == [claim]
+    assert review.orphans("sample", people["admin"]) == [claim]
+    assert placed not in review.orphans("sample", people["ann"])
+    review.keep(claim.id, people["ann"], None)
+    assert review.orphans("sample", people["ann"]) == []
+    review.retry(claim.id, people["ann"], None)
+    assert review.orphans("sample", people["ann"]) == [claim]
+    review.reattach(claim.id, Reattachment(QuoteSelector("was rewritten")), people["ann"], None)
+    assert review.orphans("sample", people["ann"]) == []
