@@ -8,6 +8,7 @@ requests a second and p50/p95/p99 latency; every figure is also given as a share
 
     .venv/bin/python -m bench.load                                   # 20,000 annotations, 15 s each
     .venv/bin/python -m bench.load --annotations 2000 --seconds 10   # a quick look
+    .venv/bin/python -m bench.load --reuse /tmp/b100k                # bench.search's kept data
 
 Not a test: it measures and reports. Figures depend on what else the machine is doing (the
 load average is printed at the start and the end).
@@ -36,7 +37,7 @@ from annotations.accounts import AccountService
 from annotations.indexing import IndexSync
 from annotations.models import Annotation
 from bench.search_data import Plan, generate
-from corpus.search import SearchIndex
+from corpus.search import IndexUnavailable, SearchIndex
 from reader import create_app
 from reader.cli import import_shipped
 from reader.extensions import db
@@ -123,6 +124,55 @@ def build(folder: Path, annotations: int) -> dict[str, Any]:
     return {"token": token, "document": busiest[0], "public": busiest[1], "queries": queries}
 
 
+def build_from(kept: Path, folder: Path) -> dict[str, Any]:
+    """Copy the data `bench.search --keep DIR` generated (100,000 annotations by default)."""
+    shutil.copy(kept / "base.sqlite3", folder / "reader.sqlite3")
+    if (kept / "index-built").is_dir():  # the index of its last rebuild (rebuilt if outdated)
+        shutil.copytree(kept / "index-built", folder / "index")
+    manifest = json.loads((kept / "manifest.json").read_text())
+    app = create_app(
+        {
+            "SECRET_KEY": "benchmark",
+            "ENV_NAME": "development",
+            "DATABASE_URL": f"sqlite:///{folder / 'reader.sqlite3'}",
+            "SEARCH_INDEX_DIR": str(folder / "index"),
+        }
+    )
+    with app.app_context():
+        upgrade_database(db.engine)
+        token = AccountService(db.session).create_token(manifest["usernames"][0])
+        busiest = db.session.execute(
+            select(Annotation.document_id, func.count())
+            .where(Annotation.visibility == "public")
+            .group_by(Annotation.document_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        total = db.session.scalar(select(func.count()).select_from(Annotation))
+        db.session.commit()
+        index = SearchIndex(folder / "index")
+        if not index.exists() or not _readable(index):
+            IndexSync(db.session, index).rebuild()
+        index.close()
+        db.engine.dispose()
+    queries = [p for p in manifest["phrases"] if p.isascii()][:40] + manifest["tags"][:10]
+    return {
+        "token": token,
+        "document": busiest[0],
+        "public": busiest[1],
+        "queries": queries,
+        "annotations": total,
+    }
+
+
+def _readable(index: SearchIndex) -> bool:
+    try:
+        index.open()
+    except IndexUnavailable:
+        return False
+    return True
+
+
 class Gunicorn:
     """A gunicorn master serving one WSGI app on a loopback port."""
 
@@ -203,7 +253,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="reader-load-"))
     print(f"load average at start: {load_average():.2f}; data in {folder}")
     started = time.perf_counter()
-    made = build(folder, args.annotations)
+    if args.reuse:
+        made = build_from(Path(args.reuse), folder)
+        args.annotations = made["annotations"]
+    else:
+        made = build(folder, args.annotations)
     print(
         f"built {args.annotations} annotations on 50 documents in "
         f"{time.perf_counter() - started:.0f} s; reading view: {made['document']} "
@@ -263,6 +317,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the generated instance")
+    parser.add_argument(
+        "--reuse", help="serve a copy of the data `bench.search --keep DIR` left in DIR"
+    )
     return parser.parse_args()
 
 
