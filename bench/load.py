@@ -153,6 +153,8 @@ def build_from(kept: Path, folder: Path) -> dict[str, Any]:
         index = SearchIndex(folder / "index")
         if not index.exists() or not _readable(index):
             IndexSync(db.session, index).rebuild()
+        else:  # the kept index was built from a copy of this database: apply what it queued
+            IndexSync(db.session, index).run_pending()
         index.close()
         db.engine.dispose()
     queries = [p for p in manifest["phrases"] if p.isascii()][:40] + manifest["tags"][:10]
@@ -294,8 +296,11 @@ def main() -> None:
         ]
         rows = []
         for name, url, lua in plans:
-            for _ in range(2):  # warm each worker's caches and searcher
-                urllib.request.urlopen(url if not lua else reader.url + "/api/documents").read()
+            # Warm every worker: its searcher and per-segment tables (searches for words that
+            # are not in the measured mix), its database connection.
+            for n in range(4 * args.workers):
+                warm = url if not lua else f"{reader.url}/api/search?q=warmup{n}"
+                urllib.request.urlopen(warm).read()
             rows.append((name, run_wrk(url, lua, args.seconds, args.connections, folder)))
     finally:
         reader.stop()
