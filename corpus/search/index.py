@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh import index, query
 from whoosh.codec.whoosh3 import W3Codec
@@ -42,6 +42,7 @@ from corpus.search.ranking import Scorer, scoring_terms, top
 from corpus.search.segments import MAX_PREFIX_TERMS, SegmentQuery, SegmentTables, count_facets
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Writes leave one small segment each; past this many, merge_small() merges the small ones.
 MERGE_ABOVE_SEGMENTS = 8
@@ -258,14 +259,27 @@ class SearchIndex:
 
     def stamps(self) -> dict[str, str]:
         """Every key in the index with its stamp (for drift checks)."""
-        with self._lock:
-            searcher = self.searcher()
-            return {f["key"]: f.get("stamp", "") for f in searcher.all_stored_fields()}
+        return self._reading(
+            lambda searcher: {f["key"]: f.get("stamp", "") for f in searcher.all_stored_fields()}
+        )
 
     def doc_count(self) -> int:
         """How many documents the index holds."""
+        return self._reading(lambda searcher: int(searcher.doc_count()))
+
+    def _reading(self, read: Callable[[Searcher], _T]) -> _T:
+        """Run read with the warm searcher; once more with a fresh one if a file has gone.
+
+        Another process's merge deletes the files of the segments it merged; a searcher opened
+        just before may still name them, and Whoosh opens some files only when first read.
+        """
         with self._lock:
-            return int(self.searcher().doc_count())
+            try:
+                return read(self.searcher())
+            except (FileNotFoundError, index.EmptyIndexError):
+                log.info("a search index segment was merged away while in use: reopening")
+                self.close()
+                return read(self.searcher())
 
     def search(
         self,
@@ -278,47 +292,55 @@ class SearchIndex:
         """Run a parsed query restricted to the audience tokens; hits ranked by score.
 
         The matches are found as sets, segment by segment (totals and facets come from them);
-        Whoosh then scores only those documents, skipping posting blocks that cannot reach
-        the page.
+        then only those documents are ranked (ranking.py).
         """
+        return self._reading(
+            lambda searcher: self._search(searcher, parsed, audience, offset, limit, facets)
+        )
+
+    def _search(
+        self,
+        searcher: Searcher,
+        parsed: ParsedQuery,
+        audience: Sequence[str],
+        offset: int,
+        limit: int,
+        facets: bool,
+    ) -> SearchPage:
         q = to_whoosh(parsed)
         if q is None:
             return SearchPage([], 0, offset)
-        with self._lock:
-            searcher = self.searcher()
-            parts = []
-            starts = []
-            allowed: set[int] = set()
-            for leaf, start in searcher.leaf_searchers():
-                reader = leaf.reader()
-                tables = self._segment_tables(reader)
-                postings = Postings(reader, _segment_key(reader), self._postings)
-                segment = SegmentQuery(leaf, tables, postings, audience)
-                visible = segment.allowed(segment.match(parsed), audience)
-                parts.append((reader, tables, visible, postings))
-                starts.append(start)
-                allowed.update(visible if start == 0 else (start + d for d in visible))
-            terms = scoring_terms(parsed, lambda text: _expand(searcher, text))
-            hits: list[SearchHit] = []
-            if allowed and offset < len(allowed):
-                scorer = Scorer(searcher)
-                scores: dict[int, float] = {}
-                for (reader, tables, visible, postings), start in zip(parts, starts, strict=True):
-                    if not visible or not terms:
-                        continue
-                    norms = tables.norms(reader, scorer)
-                    if len(terms) == 1:  # one word: only the page's worth from each segment
-                        found = scorer.best(
-                            postings, terms[0], visible, norms, offset + limit, start
-                        )
-                        scores.update(found)
-                    else:
-                        scorer.add(postings, terms, visible, norms, scores, start)
-                best = top(scores, allowed, offset + limit)[offset:]
-                hits = [_hit(searcher.stored_fields(d), score) for d, score in best]
-            counts = count_facets([p[:3] for p in parts], FACETS) if facets else {}
-            shown = frozenset((TEXT_FIELD, _text(t)) for t in terms) if hits else frozenset()
-            return SearchPage(hits, len(allowed), offset, counts, shown)
+        parts = []
+        starts = []
+        allowed: set[int] = set()
+        for leaf, start in searcher.leaf_searchers():
+            reader = leaf.reader()
+            tables = self._segment_tables(reader)
+            postings = Postings(reader, _segment_key(reader), self._postings)
+            segment = SegmentQuery(leaf, tables, postings, audience)
+            visible = segment.allowed(segment.match(parsed), audience)
+            parts.append((reader, tables, visible, postings))
+            starts.append(start)
+            allowed.update(visible if start == 0 else (start + d for d in visible))
+        terms = scoring_terms(parsed, lambda text: _expand(searcher, text))
+        hits: list[SearchHit] = []
+        if allowed and offset < len(allowed):
+            scorer = Scorer(searcher)
+            scores: dict[int, float] = {}
+            for (reader, tables, visible, postings), start in zip(parts, starts, strict=True):
+                if not visible or not terms:
+                    continue
+                norms = tables.norms(reader, scorer)
+                if len(terms) == 1:  # one word: only the page's worth from each segment
+                    found = scorer.best(postings, terms[0], visible, norms, offset + limit, start)
+                    scores.update(found)
+                else:
+                    scorer.add(postings, terms, visible, norms, scores, start)
+            best = top(scores, allowed, offset + limit)[offset:]
+            hits = [_hit(searcher.stored_fields(d), score) for d, score in best]
+        counts = count_facets([p[:3] for p in parts], FACETS) if facets else {}
+        shown = frozenset((TEXT_FIELD, _text(t)) for t in terms) if hits else frozenset()
+        return SearchPage(hits, len(allowed), offset, counts, shown)
 
     def _segment_tables(self, reader: Any) -> SegmentTables:
         key = _segment_key(reader)
@@ -348,12 +370,14 @@ class SearchIndex:
         terms = analysed(word)
         if len(terms) != 1:
             return []
-        with self._lock:
-            searcher = self.searcher()
-            # Stemming can move a word one edit further from its misspelling ("privatx" ->
-            # "privatx", "private" -> "privat"): one more edit here, checked on the word later.
-            found = searcher.suggest(TEXT_FIELD, terms[0], limit=limit + 1, maxdist=3, prefix=1)
-            return [t for t in found if t != terms[0]][:limit]
+        # Stemming can move a word one edit further from its misspelling ("privatx" ->
+        # "privatx", "private" -> "privat"): one more edit here, checked on the word later.
+        found = self._reading(
+            lambda searcher: searcher.suggest(
+                TEXT_FIELD, terms[0], limit=limit + 1, maxdist=3, prefix=1
+            )
+        )
+        return [t for t in found if t != terms[0]][:limit]
 
 
 def _hit(fields: dict[str, Any], score: float) -> SearchHit:

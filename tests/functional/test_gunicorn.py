@@ -363,7 +363,8 @@ def test_concurrent_writers_under_gunicorn_lose_nothing(server: Server) -> None:
     assert live == expected_live
     edited = sum(1 for n in range(WRITES) if n % 3 == 0 and n % 5 != 0) * WRITERS
     status, found = server.request("GET", "/api/search?q=edited+tag:load&limit=1")
-    assert (status, found["total"]) == (200, edited)
+    assert status == 200, (found, server.log.read_text()[-4000:])
+    assert found["total"] == edited
     server.stop()
     assert_no_drift(server)
 

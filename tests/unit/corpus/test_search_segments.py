@@ -220,3 +220,24 @@ def test_positions_are_decoded_as_whoosh_decodes_them() -> None:
     for positions in ([0], [3, 4, 105, 106, 900], list(range(0, 5000, 7))):
         for value in (encoder.encode(positions), encoder.encode(positions)[:-1]):  # STOP or not
             assert list(_decode_positions(value)) == encoder.decode_positions(value) == positions
+
+
+def test_a_segment_merged_away_mid_read_is_read_again_from_a_fresh_searcher(
+    tmp_path: Path,
+) -> None:
+    index = SearchIndex(tmp_path / "index")
+    index.create()
+    index.apply([IndexDoc("annotation:1", "annotation", "1", ("public",), content="wombat")])
+    first = index.searcher()
+    calls = []
+
+    def read(searcher: object) -> int:
+        calls.append(searcher)
+        if len(calls) == 1:
+            raise FileNotFoundError("MAIN_gone.pst")  # what another process's merge leaves
+        return index.search(parse_query("wombat"), ["public"]).total
+
+    assert index._reading(read) == 1
+    assert calls[0] is first
+    assert calls[1] is not first  # the second read had a fresh searcher
+    index.close()
