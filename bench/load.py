@@ -31,6 +31,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import func, select
 
 from annotations.accounts import AccountService
@@ -92,9 +93,9 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def build(folder: Path, annotations: int) -> dict[str, Any]:
-    """Generate the instance; return what the endpoints need (token, document, queries)."""
-    app = create_app(
+def _app(folder: Path) -> Flask:
+    """The app on the instance in folder (its database and index)."""
+    return create_app(
         {
             "SECRET_KEY": "benchmark",
             "ENV_NAME": "development",
@@ -102,19 +103,29 @@ def build(folder: Path, annotations: int) -> dict[str, Any]:
             "SEARCH_INDEX_DIR": str(folder / "index"),
         }
     )
+
+
+def _busiest() -> Any:
+    """(document id, count) of the document with the most public annotations."""
+    return db.session.execute(
+        select(Annotation.document_id, func.count())
+        .where(Annotation.visibility == "public")
+        .group_by(Annotation.document_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).one()
+
+
+def build(folder: Path, annotations: int) -> dict[str, Any]:
+    """Generate the instance; return what the endpoints need (token, document, queries)."""
+    app = _app(folder)
     plan = Plan(annotations=annotations, documents=50, users=50, groups=10, sources=500)
     with app.app_context():
         upgrade_database(db.engine)
         import_shipped()
         made = generate(db.session, plan)
         token = AccountService(db.session).create_token(made.usernames[0])
-        busiest = db.session.execute(
-            select(Annotation.document_id, func.count())
-            .where(Annotation.visibility == "public")
-            .group_by(Annotation.document_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one()
+        busiest = _busiest()
         db.session.commit()
         index = SearchIndex(folder / "index")
         IndexSync(db.session, index).rebuild()
@@ -130,24 +141,11 @@ def build_from(kept: Path, folder: Path) -> dict[str, Any]:
     if (kept / "index-built").is_dir():  # the index of its last rebuild (rebuilt if outdated)
         shutil.copytree(kept / "index-built", folder / "index")
     manifest = json.loads((kept / "manifest.json").read_text())
-    app = create_app(
-        {
-            "SECRET_KEY": "benchmark",
-            "ENV_NAME": "development",
-            "DATABASE_URL": f"sqlite:///{folder / 'reader.sqlite3'}",
-            "SEARCH_INDEX_DIR": str(folder / "index"),
-        }
-    )
+    app = _app(folder)
     with app.app_context():
         upgrade_database(db.engine)
         token = AccountService(db.session).create_token(manifest["usernames"][0])
-        busiest = db.session.execute(
-            select(Annotation.document_id, func.count())
-            .where(Annotation.visibility == "public")
-            .group_by(Annotation.document_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one()
+        busiest = _busiest()
         total = db.session.scalar(select(func.count()).select_from(Annotation))
         db.session.commit()
         index = SearchIndex(folder / "index")
