@@ -167,7 +167,8 @@ class SearchService:
             for term in self.index.suggest_terms(group[0].text):
                 must = list(parsed.must)
                 must[position] = (Word(term),)
-                page = self.index.search(replace(parsed, must=tuple(must)), audience, 0, 1, False)
+                trial = replace(parsed, must=tuple(must))
+                page = self.index.search(trial, audience, 0, 1, facets=False)
                 shown = self._recheck(page.hits, viewer, {term})
                 marked = _MARKED.search(shown[0].snippet) if shown else None
                 word = unescape(marked.group(1)).lower() if marked else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from corpus.search.analysis import snippet
 from corpus.search.documents import IndexDoc, SearchHit, SearchPage, build_schema
-from corpus.search.index import BatchWriter, IndexUnavailable, SearchIndex, to_whoosh
+from corpus.search.index import BatchWriter, IndexUnavailable, SearchIndex
 
 __all__ = [
     "BatchWriter",
@@ -20,5 +20,4 @@ __all__ = [
     "SearchPage",
     "build_schema",
     "snippet",
-    "to_whoosh",
 ]

@@ -18,6 +18,8 @@ from typing import Any
 from whoosh.analysis import Analyzer, CharsetFilter, StemmingAnalyzer, Token
 from whoosh.support.charset import accent_map
 
+from corpus.querylang import Phrase, Word
+
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
 
 # The parts of an index document and the weight of each of their words.
@@ -87,6 +89,12 @@ class PartsAnalyzer(Analyzer):
 
 
 PARTS_ANALYZER = PartsAnalyzer()
+
+
+def clause_terms(clause: Word | Phrase) -> list[str]:
+    """The index terms of a word or a phrase clause, in order (empty for stop words only)."""
+    words = clause.words if isinstance(clause, Phrase) else (clause.text,)
+    return [t for w in words for t in analysed(w)]
 
 
 def analysed(text: str) -> list[str]:

@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
@@ -26,11 +26,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from corpus.querylang import ParsedQuery, Phrase, Prefix, Word
+from corpus.querylang import ParsedQuery
 from corpus.search.analysis import analysed
 from corpus.search.documents import (
     FACETS,
-    FILTER_FIELDS,
     TEXT_FIELD,
     IndexDoc,
     SearchHit,
@@ -39,7 +38,13 @@ from corpus.search.documents import (
 )
 from corpus.search.postings import PostingCache, Postings
 from corpus.search.ranking import Scorer, scoring_terms, top
-from corpus.search.segments import MAX_PREFIX_TERMS, SegmentQuery, SegmentTables, count_facets
+from corpus.search.segments import (
+    MAX_PREFIX_TERMS,
+    SegmentQuery,
+    SegmentTables,
+    count_facets,
+    searches_for_anything,
+)
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -307,8 +312,7 @@ class SearchIndex:
         limit: int,
         facets: bool,
     ) -> SearchPage:
-        q = to_whoosh(parsed)
-        if q is None:
+        if not searches_for_anything(parsed):
             return SearchPage([], 0, offset)
         parts = []
         starts = []
@@ -351,11 +355,7 @@ class SearchIndex:
 
     def _forget_gone_segments(self, searcher: Searcher) -> None:
         """Drop the tables of segments merged away since the last searcher."""
-        live = {
-            leaf.reader().segment().segment_id()
-            for leaf, _ in searcher.leaf_searchers()
-            if leaf.reader().segment() is not None
-        }
+        live = {_segment_key(leaf.reader()) for leaf, _ in searcher.leaf_searchers()}
         for key in [k for k in self._tables if k not in live]:
             del self._tables[key]
         self._postings.forget(live)
@@ -401,48 +401,6 @@ def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
-# --- query translation -----------------------------------------------------------------
-
-
-def _word(clause: Word | Phrase | Prefix) -> query.Query | None:
-    if isinstance(clause, Prefix):
-        return query.Prefix(TEXT_FIELD, clause.text.lower())
-    words = list(clause.words) if isinstance(clause, Phrase) else [clause.text]
-    tokens = [t for w in words for t in analysed(w)]
-    if not tokens:
-        return None
-    if len(tokens) == 1:
-        return query.Term(TEXT_FIELD, tokens[0])
-    return query.Phrase(TEXT_FIELD, tokens)  # a phrase, or a hyphenated word's parts in order
-
-
-def _filters(values: Mapping[str, tuple[str, ...]]) -> list[query.Query]:
-    built = []
-    for name, options in values.items():
-        fieldname = FILTER_FIELDS.get(name)
-        if fieldname and options:
-            built.append(query.Or([query.Term(fieldname, v.lower()) for v in options]))
-    return built
-
-
 def _segment_key(reader: Any) -> Any:
     segment = reader.segment()
     return segment.segment_id() if segment is not None else id(reader)
-
-
-def to_whoosh(parsed: ParsedQuery) -> query.Query | None:
-    """Translate the query language's AST into a Whoosh query (None when it is empty)."""
-    musts: list[query.Query] = []
-    for group in parsed.must:
-        alternatives = [q for q in (_word(c) for c in group) if q is not None]
-        if alternatives:
-            musts.append(alternatives[0] if len(alternatives) == 1 else query.Or(alternatives))
-    musts.extend(_filters(parsed.filters))
-    nots = [q for q in (_word(c) for c in parsed.must_not) if q is not None]
-    nots.extend(_filters(parsed.exclude_filters))
-    if not musts:
-        if not nots:
-            return None
-        musts.append(query.Every())
-    positive = musts[0] if len(musts) == 1 else query.And(musts)
-    return query.AndNot(positive, query.Or(nots)) if nots else positive

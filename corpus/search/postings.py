@@ -68,13 +68,10 @@ def raw_blocks(
         matcher._next_block()
 
 
-def posting_ids(
-    reader: Any, fieldname: str, text: str | bytes, within: Sequence[int] | None = None
-) -> set[int]:
-    """Document numbers (deleted ones included) in a term's posting list (or its blocks that
-    may hold some of `within`, sorted: the result then still needs intersecting with it)."""
+def posting_ids(reader: Any, fieldname: str, text: str | bytes) -> set[int]:
+    """Document numbers (deleted ones included) in a term's posting list, uncached."""
     found: set[int] = set()
-    for ids, _weights, _values in raw_blocks(reader, fieldname, text, within):
+    for ids, _weights, _values in raw_blocks(reader, fieldname, text):
         found.update(ids)
     return found
 
@@ -87,20 +84,20 @@ class PostingList:
     def __init__(self, ids: array[int], weights: array[float]) -> None:
         self.ids = ids
         self.weights = weights
-        self._units: tuple[int, array[float]] | None = None
+        self._units: tuple[list[float], array[float]] | None = None
 
     def units(self, norms: list[float], k1: float) -> array[float]:
         """BM25's term-frequency part, w * (k1 + 1) / (w + norm), for every posting.
 
-        Kept with the list for the norms it was computed with (they change only when the
-        index's average length moves enough to be recomputed)."""
-        if self._units is None or self._units[0] != id(norms):
+        Kept with the list, with the very norms it was computed from (they are replaced only
+        when the index's average length moves enough to be recomputed)."""
+        if self._units is None or self._units[0] is not norms:
             factor = k1 + 1
             values = array(
                 "f",
                 (w * factor / (w + norms[d]) for d, w in zip(self.ids, self.weights, strict=True)),
             )
-            self._units = (id(norms), values)
+            self._units = (norms, values)
         return self._units[1]
 
     def among(self, wanted: Sequence[int]) -> set[int]:

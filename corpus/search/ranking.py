@@ -1,10 +1,10 @@
-"""Ranking the visible matches: BM25 over the weighted text field, computed block by block.
+"""Ranking the visible matches: BM25 over the weighted text field, and checking phrases.
 
 Whoosh's collector scores one posting at a time through several layers of Python (about 10 µs
 a document here), and its block-skipping rarely skips at this size, so a common word cost
 100-200 ms. The matches are already known as a set (segments.py); here each query word's
-posting blocks are read whole, intersected with that set in C, and only the documents left are
-scored, with document lengths decoded once per segment.
+decoded posting list (postings.py) is filtered by that set with C iterators, and only the
+documents left are scored, with document lengths decoded once per segment.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length
 
-from corpus.querylang import ParsedQuery, Phrase, Prefix
-from corpus.search.analysis import analysed
+from corpus.querylang import ParsedQuery, Prefix
+from corpus.search.analysis import clause_terms
 from corpus.search.documents import TEXT_FIELD
 from corpus.search.postings import Postings, raw_blocks
 
@@ -89,8 +89,7 @@ def scoring_terms(parsed: ParsedQuery, expand: Any) -> list[bytes | str]:
             if isinstance(clause, Prefix):
                 terms.extend(expand(clause.text.lower()))
             else:
-                words = clause.words if isinstance(clause, Phrase) else (clause.text,)
-                terms.extend(t for w in words for t in analysed(w))
+                terms.extend(clause_terms(clause))
     return list(dict.fromkeys(terms))
 
 

@@ -1,9 +1,9 @@
 """Document sets, segment by segment: what a query matches, what a viewer may see, facet counts.
 
-Whoosh scores in Python, one posting at a time; counting every match that way (for totals and
-facets) cost most of a search at 100,000 annotations. Here a query is first evaluated as set
-algebra over whole posting blocks (decoded in C by `itertools.accumulate` and `set.update`), so
-totals and facets cost set operations, and Whoosh scores only to fill the page.
+Whoosh's matchers walk postings one Python call at a time; counting every match that way (for
+totals and facets) cost most of a search at 100,000 annotations. Here a query is evaluated as
+set algebra over whole decoded posting lists (postings.py), so totals and facets cost set
+operations, and only the visible matches are ranked (ranking.py).
 
 Tables decoded from a segment (audience sets, facet columns) are kept per segment: segments never
 change after they are written except for deletions, which are subtracted at query time. A write
@@ -21,14 +21,25 @@ from typing import Any
 from whoosh import query
 
 from corpus.querylang import ParsedQuery, Phrase, Prefix, Word
-from corpus.search.analysis import analysed
+from corpus.search.analysis import clause_terms
 from corpus.search.documents import FILTER_FIELDS, TEXT_FIELD
 from corpus.search.postings import Postings, posting_ids
 from corpus.search.ranking import Scorer, field_lengths, phrase_ids
 
-# Phrases and prefixes with more candidates than this are left to Whoosh's own matchers (a
-# prefix's expansion is capped by the query language's two-character minimum).
+# The most index terms one prefix expands to (the query language's two-character minimum
+# already keeps expansions small).
 MAX_PREFIX_TERMS = 5000
+
+
+def searches_for_anything(parsed: ParsedQuery) -> bool:
+    """False when every word analyses to nothing and there is no filter (the query "the"):
+    such a query finds nothing, rather than everything."""
+    clauses = [*chain.from_iterable(parsed.must), *parsed.must_not]
+    return (
+        any(isinstance(c, Prefix) or clause_terms(c) for c in clauses)
+        or any(name in FILTER_FIELDS and values for name, values in parsed.filters.items())
+        or any(name in FILTER_FIELDS and values for name, values in parsed.exclude_filters.items())
+    )
 
 
 class SegmentTables:
@@ -170,8 +181,7 @@ class SegmentQuery:
         for clause in group:
             if isinstance(clause, Prefix):
                 return self.tables.size
-            words = clause.words if isinstance(clause, Phrase) else (clause.text,)
-            tokens = [t for w in words for t in analysed(w)]
+            tokens = clause_terms(clause)
             if tokens:
                 total += min(self.reader.doc_frequency(TEXT_FIELD, t) for t in tokens)
         return total
@@ -200,8 +210,7 @@ class SegmentQuery:
             terms = list(self.reader.expand_prefix(TEXT_FIELD, clause.text.lower()))
             expanded = (self.term(t, within) for t in terms[:MAX_PREFIX_TERMS])
             return set(chain.from_iterable(expanded))
-        words = list(clause.words) if isinstance(clause, Phrase) else [clause.text]
-        tokens = [t for w in words for t in analysed(w)]
+        tokens = clause_terms(clause)
         if not tokens:
             return None
         if len(tokens) == 1:

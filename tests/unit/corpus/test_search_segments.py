@@ -241,3 +241,14 @@ def test_a_segment_merged_away_mid_read_is_read_again_from_a_fresh_searcher(
     assert calls[0] is first
     assert calls[1] is not first  # the second read had a fresh searcher
     index.close()
+
+
+def test_a_query_of_stop_words_only_finds_nothing(
+    built: tuple[SearchIndex, list[IndexDoc]],
+) -> None:
+    index, live = built
+    assert index.search(parse_query("the of"), ["public"]).total == 0
+    # stop words restrict nothing beside a word that does
+    expected = _expected(live, "the -border", ["public"])
+    assert index.search(parse_query("the -border"), ["public"], 0, 1000).total == len(expected)
+    assert len(expected) > 0
