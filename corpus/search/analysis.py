@@ -90,6 +90,26 @@ class PartsAnalyzer(Analyzer):
 
 PARTS_ANALYZER = PartsAnalyzer()
 
+# _WORD without its group: findall() then gives whole words.
+_WORDS = re.compile(r"\w+(?:\.\w+)*").findall
+
+
+def part_terms(value: str) -> list[tuple[float, list[str]]]:
+    """Each part of a field value: its words' weight and its terms in order, stop words left out.
+
+    The tokens PARTS_ANALYZER gives, without a token object per word (the rebuild's way in,
+    bulk.py): the first part's first term is at position 0, and each part starts POSITION_GAP
+    positions after the previous part's last term. A unit test compares the two.
+    """
+    found = []
+    for part in value.split(PART_SEPARATOR):
+        name, sep, text = part.partition(WEIGHT_SEPARATOR)
+        if not sep:
+            text = part
+        boost = PART_WEIGHTS.get(name, 1.0) if sep else 1.0
+        found.append((boost, [t for t in map(_term_of, _WORDS(text)) if t is not None]))
+    return found
+
 
 def clause_terms(clause: Word | Phrase) -> list[str]:
     """The index terms of a word or a phrase clause, in order (empty for stop words only)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from corpus.search.analysis import PARTS_ANALYZER, join_parts
 
@@ -24,6 +24,11 @@ FILTER_FIELDS = {
 FACETS = ("type", "kind", "tag", "user", "doc", "status")
 
 
+def schema_signature(schema: Schema) -> list[tuple[str, str]]:
+    """Each field's name and kind: an index whose signature differs must be rebuilt."""
+    return [(name, type(schema[name]).__name__) for name in sorted(schema.names())]
+
+
 def build_schema() -> Schema:
     """The index schema (changing it needs `reader index rebuild`)."""
     return Schema(
@@ -39,7 +44,7 @@ def build_schema() -> Schema:
         status=ID(stored=True),
         verdict=ID(stored=True),
         audience=KEYWORD(),
-        created=NUMERIC(stored=True, bits=64),
+        created=STORED(),  # shown, never searched: indexing it cost 16 terms a document
         stamp=STORED(),
     )
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate, repeat
 from typing import Any
 
+from whoosh.matching.mcore import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 # Decoded postings kept per process: 8 bytes each, 12 with their BM25 part: about 50 MB at most.
@@ -38,6 +39,17 @@ def raw_blocks(
         return
     if isinstance(matcher, FilterMatcher):  # the deletion filter: deletions are handled apart
         matcher = matcher.child
+    if isinstance(matcher, ListMatcher):  # a rare term, its postings inline (codec.py): one block
+        ids = matcher._ids
+        if ids and (within is None or _overlaps(ids, within)):
+            weights = matcher._weights
+            values = matcher._values
+            yield (
+                list(ids),
+                1.0 if weights is None else list(weights),
+                list(values) if values is not None and len(values) == len(ids) else None,
+            )
+        return
     if not hasattr(matcher, "_next_block"):  # not the Whoosh 3 codec's on-disk matcher
         while matcher.is_active():
             yield (matcher.id(),), matcher.weight(), None
@@ -66,6 +78,12 @@ def raw_blocks(
             values if isinstance(values, list | tuple) else None,
         )
         matcher._next_block()
+
+
+def _overlaps(ids: Sequence[int], within: Sequence[int]) -> bool:
+    """True when some wanted document number lies between the first and last of ids."""
+    at = bisect_left(within, ids[0])
+    return at < len(within) and within[at] <= ids[-1]
 
 
 def posting_ids(reader: Any, fieldname: str, text: str | bytes) -> set[int]:

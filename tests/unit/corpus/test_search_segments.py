@@ -211,6 +211,21 @@ def test_an_index_with_an_older_schema_is_refused(tmp_path: Path) -> None:
         SearchIndex(tmp_path / "old").open()
 
 
+def test_an_index_whose_fields_changed_kind_is_refused(tmp_path: Path) -> None:
+    from whoosh.fields import NUMERIC
+    from whoosh.filedb.filestore import FileStorage
+
+    from corpus.search.documents import build_schema
+
+    schema = build_schema()
+    schema.remove("created")
+    schema.add("created", NUMERIC(stored=True, bits=64))  # what the index held before
+    (tmp_path / "old").mkdir()
+    FileStorage(str(tmp_path / "old")).create_index(schema).close()
+    with pytest.raises(IndexUnavailable, match="older version"):
+        SearchIndex(tmp_path / "old").open()
+
+
 def test_positions_are_decoded_as_whoosh_decodes_them() -> None:
     from whoosh.formats import Positions
 
