@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,7 +21,7 @@ from corpus.store import DocumentStore
 log = logging.getLogger(__name__)
 BATCH = 500
 REBUILD_BATCH = 2000
-# What annotation_doc and source_doc read from an annotation's own row.
+# What _annotation_doc and source_doc read from an annotation's own row.
 _INDEXED_COLUMNS = (
     Annotation.id,
     Annotation.document_id,
@@ -110,17 +110,6 @@ def claim_states(
     return found
 
 
-def annotation_doc(annotation: Annotation, claim: tuple[str, str] | None = None) -> IndexDoc:
-    """The index document of a live annotation (with its claim's state and verdict, if any)."""
-    return _annotation_doc(
-        annotation,
-        annotation.author.username,
-        [t.name for t in annotation.tags],
-        [c.source for c in annotation.citations],
-        claim,
-    )
-
-
 def _annotation_doc(
     row: Any,
     username: str,
@@ -197,11 +186,8 @@ class IndexSync:
         """(documents to write, keys to delete, key prefix to clear) for one job key."""
         kind, _, ident = key.partition(":")
         if kind == "annotation":
-            annotation = self.session.get(Annotation, ident)
-            if annotation is None or annotation.deleted_at is not None:
-                return [], [key], None
-            claim = claim_states(self.session, [annotation.id]).get(annotation.id)
-            return [annotation_doc(annotation, claim)], [], None
+            doc = self._one_annotation_doc(ident)
+            return ([doc], [], None) if doc is not None else ([], [key], None)
         if kind == "source" and ident.isdigit():
             source = self.session.get(Source, int(ident))
             doc = source_doc(source, self._citing(source.id)) if source is not None else None
@@ -284,29 +270,67 @@ class IndexSync:
             .execution_options(yield_per=REBUILD_BATCH)
         )
         for batch in rows.partitions():
-            ids = [row.id for row in batch]
-            tags: dict[str, list[str]] = {}
-            for annotation_id, name in self.session.execute(
-                select(Tag.annotation_id, Tag.name)
-                .where(Tag.annotation_id.in_(ids))
-                .order_by(Tag.annotation_id, Tag.position)
-            ):
-                tags.setdefault(annotation_id, []).append(name)
-            cited: dict[str, list[Source]] = {}
-            for annotation_id, source_id in self.session.execute(
-                select(Citation.annotation_id, Citation.source_id)
-                .where(Citation.annotation_id.in_(ids))
-                .order_by(Citation.annotation_id, Citation.number)
-            ):
-                cited.setdefault(annotation_id, []).append(sources[source_id])
-            for row in batch:
-                yield _annotation_doc(
-                    row,
-                    users[row.author_id],
-                    tags.get(row.id, []),
-                    cited.get(row.id, []),
-                    claims.get(row.id),
-                )
+            yield from self._docs_of_rows(batch, users, sources, claims)
+
+    def _docs_of_rows(
+        self,
+        batch: Sequence[Any],
+        users: Mapping[int, str],
+        sources: Mapping[int, Source],
+        claims: Mapping[str, tuple[str, str]],
+    ) -> Iterator[IndexDoc]:
+        """The documents of rows of _INDEXED_COLUMNS (users and sources: at least theirs)."""
+        ids = [row.id for row in batch]
+        tags: dict[str, list[str]] = {}
+        for annotation_id, name in self.session.execute(
+            select(Tag.annotation_id, Tag.name)
+            .where(Tag.annotation_id.in_(ids))
+            .order_by(Tag.annotation_id, Tag.position)
+        ):
+            tags.setdefault(annotation_id, []).append(name)
+        cited: dict[str, list[Source]] = {}
+        for annotation_id, source_id in self.session.execute(
+            select(Citation.annotation_id, Citation.source_id)
+            .where(Citation.annotation_id.in_(ids))
+            .order_by(Citation.annotation_id, Citation.number)
+        ):
+            cited.setdefault(annotation_id, []).append(sources[source_id])
+        for row in batch:
+            yield _annotation_doc(
+                row,
+                users[row.author_id],
+                tags.get(row.id, []),
+                cited.get(row.id, []),
+                claims.get(row.id),
+            )
+
+    def _one_annotation_doc(self, ident: str) -> IndexDoc | None:
+        """The document of one live annotation, from plain rows (None if deleted or gone).
+
+        A few narrow queries rather than the ORM object and its relationships: this runs after
+        every annotation write (the drift check compares it with the rebuild's documents).
+        """
+        row = self.session.execute(
+            select(*_INDEXED_COLUMNS).where(Annotation.id == ident)
+        ).one_or_none()
+        if row is None or row.deleted_at is not None:
+            return None
+        users = {
+            row.author_id: self.session.scalar(
+                select(User.username).where(User.id == row.author_id)
+            )
+            or ""
+        }
+        sources = {
+            source.id: source
+            for source in self.session.scalars(
+                select(Source)
+                .join(Citation, Citation.source_id == Source.id)
+                .where(Citation.annotation_id == ident)
+            )
+        }
+        claims = claim_states(self.session, [ident])
+        return next(self._docs_of_rows([row], users, sources, claims))
 
     def _source_docs(self) -> Iterator[IndexDoc]:
         citing: dict[int, list[Any]] = {}

@@ -220,6 +220,8 @@ class SearchIndex:
         except LockError:
             return False
         writer.commit()  # nothing added: Whoosh's small-segment merge policy runs alone
+        with self._lock:
+            self.searcher()  # reopened now, while nobody waits, rather than by the next write
         return True
 
     def apply(self, updates: Iterable[IndexDoc], deletes: Iterable[str] = ()) -> None:

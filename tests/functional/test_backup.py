@@ -166,3 +166,12 @@ def test_postgres_gets_a_clear_message() -> None:
     engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(BackupError, match="pg_dump"):
         backup(engine, Path("/nonexistent"))
+
+
+@sqlite_only
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: Flask) -> None:
+    from sqlalchemy import text
+
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
