@@ -198,13 +198,14 @@ class IndexSync:
             return docs, [], f"passage:{ident}:"
         return [], [], None
 
-    def _citing(self, source_id: int) -> list[Annotation]:
+    def _citing(self, source_id: int) -> list[Any]:
+        """Rows of the audience columns of the annotations citing a source."""
         query = (
-            select(Annotation)
+            select(*_AUDIENCE_COLUMNS)
             .join(Citation, Citation.annotation_id == Annotation.id)
             .where(Citation.source_id == source_id)
         )
-        return list(self.session.scalars(query))
+        return list(self.session.execute(query))
 
     def pending(self) -> int:
         """How many jobs wait."""
@@ -216,7 +217,9 @@ class IndexSync:
             with self.index.writing() as batch:
                 self.session.commit()  # start a fresh transaction: read what is committed now
                 jobs = list(
-                    self.session.scalars(select(IndexJob).order_by(IndexJob.id).limit(limit))
+                    self.session.execute(
+                        select(IndexJob.id, IndexJob.key).order_by(IndexJob.id).limit(limit)
+                    )
                 )
                 for key in dict.fromkeys(job.key for job in jobs):
                     docs, deletes, prefix = self.docs_for_key(key)

@@ -228,7 +228,7 @@ class AnnotationService:
             raise ValidationError("target", "an annotation needs a target passage")
         if new.motivation == "replying":
             raise ValidationError("motivation", "a reply must target the annotation it answers")
-        version = self.documents.get_version(new.target.document_id)
+        version = self.documents.get_version(new.target.document_id, blocks=False)
         found = anchor_quote(version.text, new.target.quote, new.target.position, self.max_quote)
         annotation.document_id = version.document_id
         annotation.version_id = version.id

@@ -89,21 +89,28 @@ class DocumentStore:
         )
         return {(doc, block): text for doc, block, text in rows if (doc, block) in wanted}
 
-    def find_latest(self, document_id: str) -> DocumentVersion | None:
-        """Return the newest version of a document, or None."""
+    def find_latest(self, document_id: str, blocks: bool = True) -> DocumentVersion | None:
+        """Return the newest version of a document, or None.
+
+        blocks=False leaves the blocks to be loaded if and when they are read (anchoring a
+        quote needs the version's text only).
+        """
         query = (
             select(DocumentVersion)
             .where(DocumentVersion.document_id == document_id)
             .order_by(DocumentVersion.number.desc())
             .limit(1)
-            .options(selectinload(DocumentVersion.blocks))
         )
+        if blocks:
+            query = query.options(selectinload(DocumentVersion.blocks))
         return self.session.scalars(query).first()
 
-    def get_version(self, document_id: str, number: int | None = None) -> DocumentVersion:
+    def get_version(
+        self, document_id: str, number: int | None = None, blocks: bool = True
+    ) -> DocumentVersion:
         """Return a version (the newest when number is None) or raise DocumentNotFound."""
         if number is None:
-            version = self.find_latest(document_id)
+            version = self.find_latest(document_id, blocks)
         else:
             version = self.session.scalars(
                 select(DocumentVersion)

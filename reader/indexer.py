@@ -39,10 +39,14 @@ def search_index() -> SearchIndex:
     return index
 
 
-def sync_pending() -> int:
-    """Apply queued index jobs now (after the database commit); failures stay queued."""
+def sync_pending(check_first: bool = True) -> int:
+    """Apply queued index jobs now (after the database commit); failures stay queued.
+
+    check_first: look for jobs before taking the index's write lock (searches do: most find
+    none). After a write its own job is all but certainly there, and the look costs a query.
+    """
     sync = IndexSync(db.session, search_index())
-    return sync.run_pending() if sync.pending() else 0
+    return sync.run_pending() if not check_first or sync.pending() else 0
 
 
 def _after_write(response: Response) -> Response:
@@ -64,7 +68,7 @@ def _after_response(app: Flask, what: str) -> Callable[[], None]:
     def run() -> None:
         with app.app_context():
             try:
-                sync_pending()
+                sync_pending(check_first=False)
             except Exception:  # the write is committed; its index jobs stay queued for a retry
                 db.session.rollback()
                 log.exception("search index update failed after %s", what)

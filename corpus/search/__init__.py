@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from corpus.search.analysis import snippet
 from corpus.search.documents import IndexDoc, SearchHit, SearchPage, build_schema
-from corpus.search.index import BatchWriter, IndexUnavailable, SearchIndex
+from corpus.search.index import IndexUnavailable, SearchIndex
+from corpus.search.writer import BatchWriter
 
 __all__ = [
     "BatchWriter",

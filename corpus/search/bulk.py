@@ -183,9 +183,12 @@ def _write_postings(postwriter: Any, flat: list[Any]) -> None:
         postwriter._maxweight = max(weights)
 
 
-def write_index(storage: FileStorage, schema: Schema, segments: list[Any]) -> None:
-    """Make the segments the whole index in storage (a new generation of its TOC)."""
-    generation = TOC.read(storage, _DEF_INDEX_NAME).generation + 1
+def write_index(storage: FileStorage, schema: Schema, segments: list[Any], generation: int) -> None:
+    """Make the segments the whole index in storage, as its TOC's given (next) generation.
+
+    Writing the TOC file is what makes them visible to readers; then the files of segments no
+    longer listed, and the per-document writers' scratch folder, are removed.
+    """
     TOC(schema, segments, generation).write(storage, _DEF_INDEX_NAME)
     clean_files(storage, _DEF_INDEX_NAME, generation, segments)
     storage.temp_storage(f"{_DEF_INDEX_NAME}.tmp").destroy()  # the per-document writers' scratch
@@ -207,9 +210,13 @@ def build(
             if progress is not None:
                 progress(len(chunk))
         segments = [builder.finish()] if builder.count else []
-        write_index(storage, schema, segments)
+        write_index(storage, schema, segments, _next_generation(storage))
         return builder.count
     return _build_in_workers(storage, schema, docs, workers, progress)
+
+
+def _next_generation(storage: FileStorage) -> int:
+    return int(TOC.read(storage, _DEF_INDEX_NAME).generation) + 1
 
 
 def _chunks(docs: Iterable[IndexDoc]) -> Iterator[list[IndexDoc]]:
@@ -251,7 +258,7 @@ def _build_in_workers(
         for proc in procs:
             if proc.is_alive():
                 proc.kill()
-    write_index(storage, schema, segments)
+    write_index(storage, schema, segments, _next_generation(storage))
     return count
 
 

@@ -20,9 +20,9 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from whoosh import index, query
+from whoosh import index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.index import _DEF_INDEX_NAME, TOC, LockError
 from whoosh.searching import Searcher
 
 from corpus.querylang import ParsedQuery
@@ -47,6 +47,7 @@ from corpus.search.segments import (
     count_facets,
     searches_for_anything,
 )
+from corpus.search.writer import BatchWriter, LockTimeout, write_lock
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -59,40 +60,6 @@ PARALLEL_REBUILD_FROM = 5000
 
 class IndexUnavailable(Exception):
     """The index could not be opened or written (for example, the lock was held too long)."""
-
-
-class BatchWriter:
-    """The operations allowed while holding the write lock.
-
-    Deletions find their documents with `finding`: the process's warm searcher when it shows the
-    generation the writer started from (it does, under the lock, unless another process wrote
-    since it was last refreshed), else the writer's own; opening a second searcher over every
-    segment for each write was a sixth of a write's time.
-    """
-
-    def __init__(self, writer: Any, finding: Callable[[Callable[[Searcher | None], int]], int]):
-        self._writer = writer
-        self._finding = finding
-
-    def update(self, doc: IndexDoc) -> None:
-        """Add or replace the document with doc.key."""
-        self.delete(doc.key)
-        self._writer.add_document(**doc.fields())
-
-    def add(self, doc: IndexDoc) -> None:
-        """Add a document known not to be in the index yet (cheaper than update)."""
-        self._writer.add_document(**doc.fields())
-
-    def delete(self, key: str) -> None:
-        """Remove the document with this key, if any."""
-        self._delete(query.Term("key", key))
-
-    def delete_prefix(self, prefix: str) -> None:
-        """Remove every document whose key starts with prefix."""
-        self._delete(query.Prefix("key", prefix))
-
-    def _delete(self, matching: query.Query) -> None:
-        self._finding(lambda searcher: self._writer.delete_by_query(matching, searcher=searcher))
 
 
 class SearchIndex:
@@ -188,27 +155,29 @@ class SearchIndex:
         The commit adds a segment and merges none: merging is what made a write now and then
         take half a second, so it is left to merge_small(), called when nobody is waiting.
         """
+        storage = self.open().storage
         try:
-            writer = self.open().writer(
-                timeout=self.writer_timeout, delay=0.05, compound=False, codec=CODEC
-            )
-        except LockError:
+            with write_lock(storage, self.writer_timeout):
+                batch = BatchWriter(storage, TOC.read(storage, _DEF_INDEX_NAME), self._at)
+                try:
+                    yield batch
+                except BaseException:
+                    batch.cancel()
+                    raise
+                batch.commit()
+        except LockTimeout:
             raise IndexUnavailable("the search index is busy (lock not acquired in time)") from None
-        batch = BatchWriter(writer, lambda action: self._as_writer_sees(writer, action))
-        try:
-            yield batch
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(merge=False)
 
-    def _as_writer_sees(self, writer: Any, action: Callable[[Searcher | None], int]) -> int:
-        """Run action with the warm searcher if it shows the writer's starting generation."""
+    def _at(self, generation: int, action: Callable[[Searcher], None]) -> None:
+        """Run action with the warm searcher, which must show this generation (lock held)."""
         with self._lock:
-            searcher: Searcher | None = self.searcher()
-            if searcher is not None and searcher.reader().generation() != writer.generation - 1:
-                searcher = None  # the writer then opens its own
-            return action(searcher)
+            searcher = self.searcher()
+            if searcher.reader().generation() != generation:  # not expected under the lock
+                self.close()
+                searcher = self.searcher()
+                if searcher.reader().generation() != generation:
+                    raise IndexUnavailable("the search index changed while it was locked")
+            action(searcher)
 
     def merge_small(self, most: int = MERGE_ABOVE_SEGMENTS) -> bool:
         """Merge small segments when there are more than `most` (skipped if the lock is busy)."""
