@@ -310,30 +310,27 @@ class IndexSync:
     def _one_annotation_doc(self, ident: str) -> IndexDoc | None:
         """The document of one live annotation, from plain rows (None if deleted or gone).
 
-        A few narrow queries rather than the ORM object and its relationships: this runs after
+        Four narrow queries rather than the ORM object and its relationships: this runs after
         every annotation write (the drift check compares it with the rebuild's documents).
         """
         row = self.session.execute(
-            select(*_INDEXED_COLUMNS).where(Annotation.id == ident)
+            select(*_INDEXED_COLUMNS, User.username)
+            .join(User, User.id == Annotation.author_id)
+            .where(Annotation.id == ident)
         ).one_or_none()
         if row is None or row.deleted_at is not None:
             return None
-        users = {
-            row.author_id: self.session.scalar(
-                select(User.username).where(User.id == row.author_id)
-            )
-            or ""
-        }
-        sources = {
-            source.id: source
-            for source in self.session.scalars(
-                select(Source)
-                .join(Citation, Citation.source_id == Source.id)
-                .where(Citation.annotation_id == ident)
-            )
-        }
-        claims = claim_states(self.session, [ident])
-        return next(self._docs_of_rows([row], users, sources, claims))
+        tags = self.session.scalars(
+            select(Tag.name).where(Tag.annotation_id == ident).order_by(Tag.position)
+        )
+        sources = self.session.scalars(
+            select(Source)
+            .join(Citation, Citation.source_id == Source.id)
+            .where(Citation.annotation_id == ident)
+            .order_by(Citation.number)
+        )
+        claim = claim_states(self.session, [ident]).get(ident)
+        return _annotation_doc(row, row.username, list(tags), list(sources), claim)
 
     def _source_docs(self) -> Iterator[IndexDoc]:
         citing: dict[int, list[Any]] = {}

@@ -139,6 +139,13 @@ class SegmentBuilder:
                 found += (docnum, weight, encode(positions))
         return len(every)
 
+    def discard(self) -> None:
+        """Give up the segment: close its files (the next commit's clean-up removes them)."""
+        if self._perdoc is not None and not self._perdoc.is_closed:
+            self._perdoc.close()
+        self._postings.clear()
+        self._text.clear()
+
     def finish(self) -> Any:
         """Write the term table and postings; return the segment (for the index's TOC)."""
         if self._perdoc is None:

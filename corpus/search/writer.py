@@ -90,6 +90,8 @@ class BatchWriter:
         def mark(searcher: Searcher) -> None:
             for leaf, _offset in searcher.leaf_searchers():
                 reader = leaf.reader()
+                if reader.segment() is None:  # an empty reader: nothing to delete
+                    continue
                 segment = self._segments[reader.segment().segment_id()]
                 for term in keys(reader):
                     if ("key", term) not in reader:
@@ -112,4 +114,6 @@ class BatchWriter:
 
     def cancel(self) -> None:
         """Forget the batch (the new segment's files go at the next commit's clean-up)."""
-        self._builder = None
+        if self._builder is not None:
+            self._builder.discard()
+            self._builder = None

@@ -38,6 +38,20 @@ def test_no_drift_after_creates_edits_deletes_and_imports(seeded: Flask, tmp_pat
     for n in range(3):
         made = alice.post("/api/annotations/", json=payload(body=f"note {n}")).get_json()
         ids.append(made["id"].rsplit("/", 1)[1])
+    cited = payload(body="sourced", visibility="private")
+    cited["body"] += [
+        {"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in ("zeta", "Alpha")
+    ]
+    cited["body"] += [
+        {
+            "type": "SpecificResource",
+            "purpose": "linking",
+            "source": {"id": f"https://example.org/{n}", "title": title, "author": ["A. Writer"]},
+        }
+        for n, title in enumerate(["Second source", "First source"])
+    ]
+    response = alice.post("/api/annotations/", json=cited)
+    assert response.status_code == 201, response.get_json()
     edit = {"body": [{"type": "TextualBody", "value": "changed", "purpose": "commenting"}]}
     alice.put(f"/api/annotations/{ids[0]}", json=edit)
     alice.delete(f"/api/annotations/{ids[1]}")

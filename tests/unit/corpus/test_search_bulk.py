@@ -224,3 +224,45 @@ def test_segments_with_inline_terms_merge(tmp_path: Path) -> None:
     got = {h.key for h in index.search(parse_query("treaty"), ["public"], 0, 500).hits}
     assert got == expected
     index.close()
+
+
+def test_a_batch_that_fails_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    from corpus.querylang import parse_query
+
+    index = SearchIndex(tmp_path / "index")
+    docs = _docs(30, seed=2)
+    index.rebuild(docs)
+    before = index.stamps()
+
+    def failing_batch() -> None:
+        with index.writing() as batch:
+            batch.delete(docs[0].key)
+            batch.add(IndexDoc("annotation:new", "annotation", "1", ("public",), content="wombat"))
+            raise RuntimeError("midway")
+
+    with pytest.raises(RuntimeError, match="midway"):
+        failing_batch()
+    assert index.stamps() == before
+    assert index.search(parse_query("wombat"), ["public"]).total == 0
+    index.apply([IndexDoc("annotation:new", "annotation", "1", ("public",), content="wombat")])
+    assert index.search(parse_query("wombat"), ["public"]).total == 1
+    leftovers = [p.name for p in (tmp_path / "index").iterdir() if p.name.endswith(".col")]
+    assert len(leftovers) == 2 * len(index.searcher().leaf_searchers())  # stored + lengths
+    index.close()
+
+
+def test_a_write_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
+    from corpus.search import IndexUnavailable
+    from corpus.search.writer import write_lock
+
+    index = SearchIndex(tmp_path / "index", writer_timeout=0.2)
+    index.rebuild(_docs(5))
+    with (
+        write_lock(index.open().storage, 1.0),  # as another process's writer would hold it
+        pytest.raises(IndexUnavailable, match="busy"),
+        index.writing(),
+    ):
+        pass
+    with index.writing() as batch:  # free again
+        batch.delete("annotation:nothing")
+    index.close()
