@@ -11,6 +11,7 @@ postings, stored field and length.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
 from array import array
@@ -26,6 +27,8 @@ from whoosh.index import _DEF_INDEX_NAME, TOC, clean_files
 from corpus.search.analysis import POSITION_GAP, part_terms
 from corpus.search.codec import CODEC
 from corpus.search.documents import TEXT_FIELD, IndexDoc, build_schema
+
+log = logging.getLogger(__name__)
 
 # Documents sent to a worker at a time, and chunks waiting per worker (bounds the memory used).
 CHUNK = 2000
@@ -241,14 +244,20 @@ def _build_in_workers(
 ) -> int:
     # Spawned, not forked: a forked child would inherit the parent's database connections.
     context = multiprocessing.get_context("spawn")
-    results: Any = context.Queue()
-    inboxes: list[Any] = [context.Queue(WAITING_CHUNKS) for _ in range(workers)]
-    procs = [
-        context.Process(target=_work, args=(storage.folder, inbox, results), daemon=True)
-        for inbox in inboxes
-    ]
-    for proc in procs:
-        proc.start()
+    procs: list[Any] = []
+    try:
+        results: Any = context.Queue()
+        inboxes: list[Any] = [context.Queue(WAITING_CHUNKS) for _ in range(workers)]
+        for inbox in inboxes:
+            procs.append(
+                context.Process(target=_work, args=(storage.folder, inbox, results), daemon=True)
+            )
+            procs[-1].start()
+    except (OSError, ImportError) as exc:  # no processes or semaphores here: one is enough
+        for proc in procs:
+            proc.kill()
+        log.warning("index rebuild in one process: cannot start workers (%s)", exc)
+        return build(storage, docs, 1, progress)
     try:
         count = 0
         for n, chunk in enumerate(_chunks(docs)):

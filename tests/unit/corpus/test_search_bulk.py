@@ -266,3 +266,21 @@ def test_a_write_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
     with index.writing() as batch:  # free again
         batch.delete("annotation:nothing")
     index.close()
+
+
+def test_a_rebuild_falls_back_to_one_process_when_workers_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import multiprocessing
+
+    class NoProcesses:
+        def Queue(self, *args: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+            raise OSError("no semaphores")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: NoProcesses())
+    storage = FileStorage(str(tmp_path))
+    storage.create_index(build_schema())
+    assert bulk.build(storage, _docs(40), 2) == 40
+    assert "cannot start workers" in caplog.text
+    with storage.open_index().reader() as reader:
+        assert reader.doc_count() == 40
