@@ -193,15 +193,23 @@ def _write_postings(postwriter: Any, flat: list[Any]) -> None:
         postwriter._maxweight = max(weights)
 
 
-def write_index(storage: FileStorage, schema: Schema, segments: list[Any], generation: int) -> None:
+def write_index(
+    storage: FileStorage,
+    schema: Schema,
+    segments: list[Any],
+    generation: int,
+    keep_scratch: bool = False,
+) -> None:
     """Make the segments the whole index in storage, as its TOC's given (next) generation.
 
     Writing the TOC file is what makes them visible to readers; then the files of segments no
-    longer listed, and the per-document writers' scratch folder, are removed.
+    longer listed are removed, and the per-document writers' scratch folder unless kept (each
+    write makes it again otherwise: frequent writes keep it).
     """
     TOC(schema, segments, generation).write(storage, _DEF_INDEX_NAME)
     clean_files(storage, _DEF_INDEX_NAME, generation, segments)
-    storage.temp_storage(f"{_DEF_INDEX_NAME}.tmp").destroy()  # the per-document writers' scratch
+    if not keep_scratch:
+        storage.temp_storage(f"{_DEF_INDEX_NAME}.tmp").destroy()
 
 
 def build(

@@ -110,7 +110,8 @@ class BatchWriter:
             segments.append(self._builder.finish())
         elif not self._deleted:
             return
-        write_index(self._storage, self._toc.schema, segments, self._toc.generation + 1)
+        generation = self._toc.generation + 1
+        write_index(self._storage, self._toc.schema, segments, generation, keep_scratch=True)
 
     def cancel(self) -> None:
         """Forget the batch (the new segment's files go at the next commit's clean-up)."""
