@@ -152,7 +152,7 @@ def index_group() -> None:
 @with_appcontext
 def index_rebuild() -> None:
     """Rebuild the whole index from the database, with a progress bar."""
-    sync = IndexSync(db.session, search_index())
+    sync = IndexSync(db.session, search_index(rebuild_missing=False))
     total = sync.count_docs()
     with click.progressbar(length=total, label="indexing", show_pos=True) as bar:
         count = sync.rebuild(progress=bar.update)

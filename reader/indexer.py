@@ -23,14 +23,17 @@ def index_path(app: Flask) -> Path:
     return Path(configured) if configured else Path(app.instance_path) / "index"
 
 
-def search_index() -> SearchIndex:
-    """The current app's index, rebuilt from the database first if it is missing or unreadable."""
+def search_index(rebuild_missing: bool = True) -> SearchIndex:
+    """The current app's index, rebuilt from the database first if it is missing or unreadable.
+
+    rebuild_missing=False: as it is (for `reader index rebuild`, which rebuilds it anyway).
+    """
     app = current_app
     index: SearchIndex | None = app.extensions.get("reader.index")
     if index is None:
         index = SearchIndex(index_path(app), app.config["SEARCH_WRITE_TIMEOUT"])
         app.extensions["reader.index"] = index
-    if not app.extensions.get("reader.index_ready"):
+    if rebuild_missing and not app.extensions.get("reader.index_ready"):
         if not index.exists():
             log.warning("search index missing or unreadable at %s: rebuilding", index.path)
             count = IndexSync(db.session, index).rebuild()

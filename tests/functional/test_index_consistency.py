@@ -159,10 +159,14 @@ def test_missing_or_corrupt_index_is_rebuilt_on_start(
         caplog.clear()
 
 
-def test_rebuild_command_reports_progress_and_count(seeded: Flask) -> None:
+def test_rebuild_command_reports_progress_and_count(
+    seeded: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    shutil.rmtree(seeded.config["SEARCH_INDEX_DIR"])  # missing: rebuilt once, not twice
     result = seeded.test_cli_runner().invoke(args=["index", "rebuild"])
     assert result.exit_code == 0
     assert "indexed 33 documents" in result.output
+    assert "rebuilding" not in caplog.text
     with seeded.app_context():
         assert IndexSync(db.session, search_index()).check().total == 0
 
