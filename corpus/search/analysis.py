@@ -46,8 +46,21 @@ def join_parts(parts: Mapping[str, str]) -> str:
     return PART_SEPARATOR.join(encoded)
 
 
-# The words of a text as the analyser's tokenizer sees them (its default pattern).
-_WORD = re.compile(r"\w+(\.?\w+)*")
+# The words of a text: word characters, dots inside a word kept (U.S., 3.14). The same words
+# as \w+(\.?\w+)*, Whoosh's tokenizer pattern without its '*', written without a capturing
+# group so findall() gives whole words (a unit test compares the two on tricky text).
+_WORD = re.compile(r"\w+(?:\.\w+)*")
+_WORDS = _WORD.findall
+
+
+def _weighted_parts(value: str) -> Iterator[tuple[float, str]]:
+    """(weight of its words, text) of each part of a field value; plain text is one part of 1."""
+    for part in value.split(PART_SEPARATOR):
+        name, sep, text = part.partition(WEIGHT_SEPARATOR)
+        if sep:
+            yield PART_WEIGHTS.get(name, 1.0), text
+        else:
+            yield 1.0, part
 
 
 @lru_cache(maxsize=100_000)
@@ -71,11 +84,7 @@ class PartsAnalyzer(Analyzer):
         chars = bool(kwargs.get("chars"))
         token = Token(**kwargs)
         token.pos = start
-        for part in value.split(PART_SEPARATOR):
-            name, sep, text = part.partition(WEIGHT_SEPARATOR)
-            if not sep:
-                text = part
-            token.boost = PART_WEIGHTS.get(name, 1.0) if sep else 1.0
+        for token.boost, text in _weighted_parts(value):
             for match in _WORD.finditer(text):
                 term = _term_of(match.group())
                 if term is None:
@@ -90,9 +99,6 @@ class PartsAnalyzer(Analyzer):
 
 PARTS_ANALYZER = PartsAnalyzer()
 
-# _WORD without its group: findall() then gives whole words.
-_WORDS = re.compile(r"\w+(?:\.\w+)*").findall
-
 
 def part_terms(value: str) -> list[tuple[float, list[str]]]:
     """Each part of a field value: its words' weight and its terms in order, stop words left out.
@@ -101,14 +107,10 @@ def part_terms(value: str) -> list[tuple[float, list[str]]]:
     bulk.py): the first part's first term is at position 0, and each part starts POSITION_GAP
     positions after the previous part's last term. A unit test compares the two.
     """
-    found = []
-    for part in value.split(PART_SEPARATOR):
-        name, sep, text = part.partition(WEIGHT_SEPARATOR)
-        if not sep:
-            text = part
-        boost = PART_WEIGHTS.get(name, 1.0) if sep else 1.0
-        found.append((boost, [t for t in map(_term_of, _WORDS(text)) if t is not None]))
-    return found
+    return [
+        (boost, [t for t in map(_term_of, _WORDS(text)) if t is not None])
+        for boost, text in _weighted_parts(value)
+    ]
 
 
 def clause_terms(clause: Word | Phrase) -> list[str]:

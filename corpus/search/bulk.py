@@ -221,16 +221,27 @@ def build(
     """Write docs into storage's (empty) index as one segment per worker; return the count."""
     schema = build_schema()
     if workers <= 1:
-        builder = SegmentBuilder(storage, schema)
-        for chunk in _chunks(docs):
-            for doc in chunk:
-                builder.add(doc.fields())
-            if progress is not None:
-                progress(len(chunk))
-        segments = [builder.finish()] if builder.count else []
+        segment = _segment_of(storage, schema, _chunks(docs), progress)
+        segments = [segment] if segment is not None else []
         write_index(storage, schema, segments, _next_generation(storage))
-        return builder.count
+        return int(segment.doc_count_all()) if segment is not None else 0
     return _build_in_workers(storage, schema, docs, workers, progress)
+
+
+def _segment_of(
+    storage: FileStorage,
+    schema: Schema,
+    chunks: Iterable[list[IndexDoc]],
+    progress: Callable[[int], None] | None = None,
+) -> Any:
+    """One segment of the documents of chunks (None if there are none)."""
+    builder = SegmentBuilder(storage, schema)
+    for chunk in chunks:
+        for doc in chunk:
+            builder.add(doc.fields())
+        if progress is not None:
+            progress(len(chunk))
+    return builder.finish() if builder.count else None
 
 
 def _next_generation(storage: FileStorage) -> int:
@@ -316,10 +327,7 @@ def _check_alive(procs: list[Any]) -> None:
 def _work(folder: str, inbox: Any, results: Any) -> None:
     """A worker process: build one segment from the chunks it is sent, until None."""
     try:
-        builder = SegmentBuilder(FileStorage(folder), build_schema())
-        while (chunk := inbox.get()) is not None:
-            for doc in chunk:
-                builder.add(doc.fields())
-        results.put(("segment", builder.finish() if builder.count else None))
+        segment = _segment_of(FileStorage(folder), build_schema(), iter(inbox.get, None))
+        results.put(("segment", segment))
     except Exception as exc:  # reported to the parent, which raises it
         results.put(("error", f"{type(exc).__name__}: {exc}"))
