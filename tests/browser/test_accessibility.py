@@ -15,7 +15,13 @@ import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.test_annotator import FIRST_SENTENCE, api_items, first_paragraph_id, select
+from tests.browser.test_annotator import (
+    FIRST_SENTENCE,
+    api_items,
+    first_paragraph_id,
+    reloaded,
+    select,
+)
 from tests.factories import PASSWORD, ROOT, SEED_ID, SHIPPED_SEED
 from tests.functional.helpers import payload, reply_payload, signed_in
 
@@ -327,7 +333,7 @@ def test_member_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: Sce
     expect(page.locator("#reattach-status")).to_be_visible()
     audit(page, "reading view, re-attaching an orphan to a selection")
     page.keyboard.press("Escape")
-    with page.expect_navigation():
+    with reloaded(page):
         page.get_by_role("button", name="Keep on version 1").click()
     expect(page.locator("#kept-orphans")).to_have_attribute("open", "")  # opened for its card
     audit(page, "reading view, an orphan kept on an earlier version")
@@ -367,7 +373,7 @@ def test_reviewer_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: S
     # A claim under research shows the draft-verdict and evidence forms.
     visit(page, f"/claims/{scenario.flagged_claim}")
     for action in ("Accept", "Start research"):
-        with page.expect_navigation():
+        with reloaded(page):
             page.get_by_role("button", name=action, exact=True).click()
     expect(page.locator("form.verdict-form")).to_be_visible()
     audit(page, "claim under research")
@@ -466,7 +472,7 @@ def test_annotate_and_reply_with_the_keyboard_alone(page: Page, sign_in: Any) ->
     page.keyboard.type("Annotated by keyboard.")
     # Tab through the editor to Save: every control on the way shows where the focus is.
     tab_until(page, ".annotation-editor button[type=submit]")
-    with page.expect_navigation():
+    with reloaded(page):
         page.keyboard.press("Enter")
     (item,) = api_items(page, SEED_ID)
     aid = item["id"].rsplit("/", 1)[1]
@@ -482,7 +488,7 @@ def test_annotate_and_reply_with_the_keyboard_alone(page: Page, sign_in: Any) ->
     expect(reply_box).to_be_focused()
     page.keyboard.type("A reply, also by keyboard.")
     tab_until(page, f"#annotation-{aid} .reply-form button[type=submit]", limit=3)
-    with page.expect_navigation():
+    with reloaded(page):
         page.keyboard.press("Enter")
     reply = page.locator(f"li.reply article.annotation[data-parent='{aid}']")
     expect(reply).to_have_count(1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -102,10 +104,23 @@ def select(
     expect(page.locator("#selection-toolbar")).to_be_visible()
 
 
+@contextmanager
+def reloaded(page: Page, timeout: float = 30_000) -> Iterator[None]:
+    """Wait, around an action, until the page's next document has loaded.
+
+    The annotator shows a saved change by rewriting the URL's fragment (history.replaceState)
+    and then reloading. Playwright's expect_navigation already returns at the fragment change,
+    before the reload, so a test reading the page after it raced the reload (a CI failure:
+    "Execution context was destroyed"). The load event belongs to the new document only.
+    """
+    with page.expect_event("load", timeout=timeout):
+        yield
+
+
 def save_and_reload(page: Page) -> str:
     """Press Save in the open editor; return the new annotation's id once the page reloaded."""
     try:
-        with page.expect_navigation(timeout=10_000):
+        with reloaded(page, timeout=10_000):
             page.click(".annotation-editor button[type=submit]")
     except PlaywrightTimeoutError:
         error = page.locator(".annotation-editor .editor-error").text_content()
@@ -241,7 +256,7 @@ def test_second_reader_replies_in_the_thread(
         reply_box = card.locator(".reply-form textarea")
         expect(reply_box).to_be_focused()
         reply_box.fill("I *disagree*.")
-        with bob.expect_navigation():
+        with reloaded(bob):
             card.locator(".reply-form button[type=submit]").click()
         thread = bob.locator("li.thread", has=bob.locator(f"#annotation-{root}"))
         reply = thread.locator("ol.replies > li.reply.depth-1 > article.annotation")
@@ -262,7 +277,7 @@ def test_highlight_in_a_pull_quote_anchors_to_the_body_paragraph(page: Page, sig
     source_id = aside.get_attribute("data-source")
     words = " ".join(aside.locator(".passage-text").inner_text().split()[2:8])
     select(page, f"#{aside_id}", words)
-    with page.expect_navigation():
+    with reloaded(page):
         page.click("#selection-toolbar [data-command=highlight]")
 
     (item,) = api_items(page, SEED_ID)
@@ -339,7 +354,7 @@ def test_keyboard_only_annotation_of_a_sentence(page: Page, sign_in: Any) -> Non
     page.keyboard.press("a")
     expect(page.locator(".annotation-editor textarea[name=body]")).to_be_focused()
     page.keyboard.type("Typed without a mouse.")
-    with page.expect_navigation():
+    with reloaded(page):
         page.keyboard.press("Control+Enter")
     (item,) = api_items(page, SEED_ID)
     assert selectors(item)[0]["exact"] == second_sentence
@@ -429,7 +444,7 @@ def test_author_edits_then_deletes_and_the_reply_keeps_its_place(page: Page, sig
 
     card.locator("[data-action=delete]").click()
     expect(card.locator(".confirm-form")).to_contain_text("Delete this annotation?")
-    with page.expect_navigation():
+    with reloaded(page):
         card.locator(".confirm-form button[type=submit]").click()
     expect(card).to_have_class(re.compile(r"\bis-deleted\b"))
     expect(card.locator(".tombstone")).to_have_text("Deleted by its author.")
@@ -469,6 +484,6 @@ def test_admin_removes_with_a_reason(
         "Give a reason for removing it."
     )
     reason.fill("off topic")
-    with page.expect_navigation():
+    with reloaded(page):
         page.keyboard.press("Enter")
     expect(card.locator(".tombstone")).to_have_text("Removed by a moderator: off topic.")

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_annotator import new_page, save_and_reload, select
+from tests.browser.test_annotator import new_page, reloaded, save_and_reload, select
 from tests.factories import SEED_ID
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def paragraph_with(page: Page, words: str) -> str:
 
 def press(page: Page, label: str) -> None:
     """Click a reviewer form button by its label and wait for the redirect back."""
-    with page.expect_navigation():
+    with reloaded(page):
         page.get_by_role("button", name=label, exact=True).click()
     expect(page.locator(".flash")).to_be_visible()
 
@@ -107,11 +107,11 @@ def test_flag_triage_research_approve_publish_badge_and_public_page(
 def test_search_box_leads_to_the_highlighted_passage(page: Page) -> None:
     page.goto(f"/documents/{SEED_ID}")
     page.fill("#header-q", "Kadyrov")
-    with page.expect_navigation():
+    with reloaded(page):
         page.press("#header-q", "Enter")
     expect(page.locator(".search-summary")).to_contain_text("1 result")
     expect(page.locator(".hit-snippet mark").first).to_have_text("Kadyrov")
-    with page.expect_navigation():
+    with reloaded(page):
         page.locator(".hit-snippet a").first.click()
     target = page.url.rsplit("#", 1)[1]
     passage = page.locator(f"#{target}")

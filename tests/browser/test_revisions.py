@@ -15,7 +15,14 @@ from annotations.anchors import AnchorRecord
 from annotations.claims import Claim
 from corpus.store import DocumentStore
 from reader.extensions import db
-from tests.browser.test_annotator import MARK_TEXT_JS, api_items, create, drag_select, selectors
+from tests.browser.test_annotator import (
+    MARK_TEXT_JS,
+    api_items,
+    create,
+    drag_select,
+    reloaded,
+    selectors,
+)
 from tests.factories import SEED_ID, SHIPPED_SEED
 
 pytestmark = pytest.mark.browser
@@ -87,7 +94,7 @@ def test_reattach_orphans_to_a_mouse_and_a_keyboard_selection(
     paragraph = page.locator("p.passage", has_text=KEPT).first
     paragraph.evaluate("(el) => el.scrollIntoView({block: 'center'})")
     passage_id = paragraph.get_attribute("id")
-    with page.expect_navigation():
+    with reloaded(page):
         drag_select(page, f"#{passage_id}", KEPT, toolbar=False)
     assert page.url.endswith(f"#annotation-{by_mouse}")
     card = page.locator(f"#threads #annotation-{by_mouse}")
@@ -106,7 +113,7 @@ def test_reattach_orphans_to_a_mouse_and_a_keyboard_selection(
     page.keyboard.press("n")
     expect(status.locator("[role=status]")).to_contain_text("Press Enter to re-attach")
     expect(page.locator("#selection-toolbar")).to_be_hidden()
-    with page.expect_navigation():
+    with reloaded(page):
         page.keyboard.press("Enter")
     expect(page.locator(f"#threads #annotation-{by_keys}")).to_be_focused()
     assert page.evaluate(MARK_TEXT_JS, by_keys) == SENTENCE
@@ -152,7 +159,7 @@ def test_a_reviewer_reattaches_an_orphaned_claim_to_a_selection(
     button.click()
     expect(button).to_have_attribute("aria-pressed", "true")
     paragraph.evaluate("(el) => el.scrollIntoView({block: 'center'})")
-    with page.expect_navigation():
+    with reloaded(page):
         drag_select(page, f"#{passage_id}", KEPT, toolbar=False)
     assert page.url.endswith(f"#claim-{claim_id}")
     badge = page.locator(f"#{passage_id} #claim-{claim_id}")
