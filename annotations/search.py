@@ -18,7 +18,7 @@ from annotations.indexing import audience_for
 from annotations.models import Annotation, Citation, Source
 from annotations.service import AnnotationService
 from annotations.visibility import visible_condition
-from corpus.querylang import ParsedQuery, QueryError, Word, parse_query
+from corpus.querylang import Clause, ParsedQuery, QueryError, Word, parse_query
 from corpus.search import SearchHit, SearchIndex, snippet
 from corpus.store import DocumentStore
 
@@ -155,32 +155,68 @@ class SearchService:
     def suggestions(
         self, parsed: ParsedQuery, audience: list[str], viewer: User | None
     ) -> list[str]:
-        """Respellings that would find something the asker may see.
+        """Respellings of the query that would find something the asker may see.
 
-        The index offers close terms (stems); each is tried as the asker, and the word shown
-        is the one the best hit the asker may see actually contains.
+        Every word that finds nothing on its own (as the asker) is respelt, in order, each tried
+        with the words before it already respelt, so that "nucleer wepons" becomes "nuclear
+        weapons" and not two suggestions that each still find nothing. The last word's other
+        respellings make the alternatives; each suggestion is checked to find something.
         """
-        found: list[str] = []
+        unknown: list[tuple[int, Word]] = []  # (position in must, the word)
         for position, group in enumerate(parsed.must):
-            if len(group) != 1 or not isinstance(group[0], Word):
-                continue
-            for term in self.index.suggest_terms(group[0].text):
-                must = list(parsed.must)
-                must[position] = (Word(term),)
-                trial = replace(parsed, must=tuple(must))
-                page = self.index.search(trial, audience, 0, 1, facets=False)
-                shown = self._recheck(page.hits, viewer, {term})
-                marked = _MARKED.search(shown[0].snippet) if shown else None
-                word = unescape(marked.group(1)).lower() if marked else ""
-                if not word or Levenshtein.distance(word, group[0].text.lower()) > 2:
-                    continue
-                must[position] = (Word(word),)
-                suggestion = replace(parsed, must=tuple(must), notices=()).describe()
-                if suggestion not in found:
-                    found.append(suggestion)
-                if len(found) >= 3:
-                    return found
+            word = group[0]
+            alone = replace(parsed, must=(group,))
+            if len(group) == 1 and isinstance(word, Word) and not self._finds(alone, audience):
+                unknown.append((position, word))
+        if not unknown:
+            return []
+        must = list(parsed.must)
+        words: list[str] = []
+        for at, (position, word) in enumerate(unknown):
+            later = {j for j, _ in unknown[at + 1 :]}  # still misspelt: left out of the trial
+            before = must[:position]  # the words before it, respelt where they needed it
+            after = [g for j, g in enumerate(must) if j > position and j not in later]
+            words = self._respellings(parsed, before, word, after, audience, viewer)
+            if not words:
+                return []
+            must[position] = (Word(words[0]),)
+        found: list[str] = []
+        for respelt in words[:3]:
+            must[unknown[-1][0]] = (Word(respelt),)
+            found.append(replace(parsed, must=tuple(must), notices=()).describe())
         return found
+
+    def _finds(self, parsed: ParsedQuery, audience: list[str]) -> bool:
+        return self.index.search(parsed, audience, 0, 0, facets=False).total > 0
+
+    def _respellings(
+        self,
+        parsed: ParsedQuery,
+        before: list[tuple[Clause, ...]],
+        original: Word,
+        after: list[tuple[Clause, ...]],
+        audience: list[str],
+        viewer: User | None,
+    ) -> list[str]:
+        """Words close to original with which before + the word + after finds something.
+
+        The index offers close terms (stems); the word shown is the one the best hit the asker
+        may see actually contains.
+        """
+        words: list[str] = []
+        for term in self.index.suggest_terms(original.text):
+            trial = (*before, (Word(term),), *after)
+            page = self.index.search(replace(parsed, must=trial), audience, 0, 1, facets=False)
+            shown = self._recheck(page.hits, viewer, {term})
+            marked = _MARKED.search(shown[0].snippet) if shown else None
+            word = unescape(marked.group(1)).lower() if marked else ""
+            if (
+                word
+                and word not in words
+                and Levenshtein.distance(word, original.text.lower()) <= 2
+            ):
+                words.append(word)
+        return words
 
     def _recheck(self, hits: list[SearchHit], viewer: User | None, terms: set[str]) -> list[Hit]:
         """Keep only hits the database still shows to viewer, with snippets from current text."""

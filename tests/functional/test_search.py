@@ -107,6 +107,22 @@ def test_did_you_mean_suggests_words_that_find_something(seeded: Flask) -> None:
     assert _api(seeded.test_client(), "gorbachev").get_json()["total"] > 0
 
 
+def test_did_you_mean_respells_every_misspelt_word_of_a_query(seeded: Flask) -> None:
+    client = seeded.test_client()
+    # Both words are misspelt: respelling one at a time would still find nothing.
+    data = _api(client, "Gorbachov Kremlim").get_json()
+    assert data["total"] == 0
+    assert data["suggestions"][0] == "gorbachev kremlin"
+    assert _api(client, data["suggestions"][0]).get_json()["total"] > 0
+    # A word that finds something is kept as it is; filters are kept too.
+    data = _api(client, f"Kremlin Gorbachov doc:{SEED_ID}").get_json()
+    assert data["suggestions"][0] == f"Kremlin gorbachev doc:{SEED_ID}"
+    # Each suggestion finds something, on the page as well as in the API.
+    page = client.get("/search", query_string={"q": "Gorbachov Kremlim"}).text
+    assert "gorbachev kremlin" in page
+    assert _api(client, "zzqxv Gorbachov").get_json()["suggestions"] == []
+
+
 def test_cursor_paging_goes_through_every_result_once(seeded: Flask) -> None:
     client = seeded.test_client()
     seen: list[str] = []

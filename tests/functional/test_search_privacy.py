@@ -94,6 +94,8 @@ def test_suggestions_never_reveal_words_the_asker_cannot_see(world: dict, who: s
     near_private = PRIVATE[:-1] + "x"
     text = _everything(client, near_private)
     assert PRIVATE not in text
+    # nor when beside another misspelt word that the asker may see
+    assert PRIVATE not in _everything(client, f"{PUBLIC[:-1]}x {near_private}")
     if GROUP not in SEES[who]:
         assert GROUP not in _everything(client, GROUP[:-1] + "x")
     assert PRIVATE in _everything(world["alice"], near_private)
