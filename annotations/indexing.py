@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from annotations.accounts import User
-from annotations.claims import Claim, ClaimFlag
+from annotations.claims import Claim, ClaimFlag, Verdict
 from annotations.models import KIND_OF_MOTIVATION, Annotation, Citation, Source, Tag
 from corpus.models import DocumentVersion, IndexJob
 from corpus.search import IndexDoc, IndexUnavailable, SearchIndex
@@ -97,17 +97,30 @@ def passage_docs(version: DocumentVersion) -> Iterator[IndexDoc]:
 def claim_states(
     session: Session, annotation_ids: list[str] | None = None
 ) -> dict[str, tuple[str, str]]:
-    """annotation id -> (claim state, verdict in force) for annotations that flag a claim."""
-    query = select(ClaimFlag.annotation_id, Claim).join(Claim, ClaimFlag.claim_id == Claim.id)
-    query = query.where(ClaimFlag.annotation_id.is_not(None))
+    """annotation id -> (claim state, verdict in force) for annotations that flag a claim.
+
+    The verdict in force is the claim's last published one (Claim.published_verdict), read as
+    plain rows: this runs after every annotation write, where loading Claim objects with their
+    verdicts cost more than the rest of building the annotation's document.
+    """
+    flags = (
+        select(ClaimFlag.annotation_id, Claim.id, Claim.state)
+        .join(Claim, ClaimFlag.claim_id == Claim.id)
+        .where(ClaimFlag.annotation_id.is_not(None))
+        .order_by(Claim.id)
+    )
     if annotation_ids is not None:
-        query = query.where(ClaimFlag.annotation_id.in_(annotation_ids))
-    found: dict[str, tuple[str, str]] = {}
-    for annotation_id, claim in session.execute(query.options(selectinload(Claim.verdicts))):
-        verdict = claim.published_verdict
-        if annotation_id is not None:
-            found[annotation_id] = (claim.state, verdict.rating if verdict else "")
-    return found
+        flags = flags.where(ClaimFlag.annotation_id.in_(annotation_ids))
+    rows = list(session.execute(flags))
+    if not rows:
+        return {}
+    published = select(Verdict.claim_id, Verdict.rating).where(Verdict.status == "published")
+    if annotation_ids is not None:
+        published = published.where(Verdict.claim_id.in_({row.id for row in rows}))
+    in_force: dict[int, str] = {}
+    for claim_id, rating in session.execute(published.order_by(Verdict.id)):
+        in_force[claim_id] = rating  # the last published one is in force
+    return {row.annotation_id: (row.state, in_force.get(row.id, "")) for row in rows}
 
 
 def _annotation_doc(

@@ -45,8 +45,8 @@ def move(client: FlaskClient, claim_id: int, to: str, **extra: object):
     return client.post(f"/api/claims/{claim_id}/transitions", json={"to": to, **extra})
 
 
-def publish(team: dict[str, FlaskClient]) -> int:
-    created = team["member"].post("/api/claims", json=flag_payload())
+def publish(team: dict[str, FlaskClient], **flag_extra: object) -> int:
+    created = team["member"].post("/api/claims", json=flag_payload(**flag_extra))
     assert created.status_code == 201, created.get_json()
     claim_id = created.get_json()["id"]
     ann = team["ann"]
@@ -101,6 +101,21 @@ def test_the_whole_path_publishes_a_valid_claimreview(team: dict) -> None:
     markdown = team["anon"].get(f"/documents/{SEED_ID}/factcheck.md")
     assert markdown.mimetype == "text/markdown"
     assert "1. [Treaty archive](https://example.org/treaty-1995) (supports)" in markdown.text
+
+
+def test_a_flagging_note_is_found_by_its_claims_state_and_then_its_verdict(
+    team: dict, seeded: Flask
+) -> None:
+    def found(q: str) -> int:
+        return team["anon"].get("/api/search", query_string={"q": q}).get_json()["total"]
+
+    publish(team, visibility="public")
+    assert found("kind:claim verdict:mostly_false") == 1
+    assert found("kind:claim status:published") == 1
+    assert found("kind:claim status:flagged") == 0
+    assert found("looks wrong verdict:mostly_false") == 1  # the note's words: the flag's reason
+    check = seeded.test_cli_runner().invoke(args=["index", "check"])
+    assert "missing 0, stale 0, extra 0" in check.output, check.output
 
 
 def test_unpublished_claims_are_not_public(team: dict) -> None:
