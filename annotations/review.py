@@ -2,158 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from sqlalchemy import select
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
-
-from annotations.accounts import AccountService, User
+from annotations.accounts import User
 from annotations.anchoring import PositionSelector, QuoteSelector, anchor_quote
 from annotations.anchors import AnchorRecord
 from annotations.bodies import Body, parse_body
-from annotations.checkworthy import Suggestion, suggest_claims
-from annotations.claim_inputs import Move, NewEvidence, NewFlag
-from annotations.claims import (
-    OPEN_STATES,
-    TRANSITIONS,
-    Claim,
-    ClaimEvent,
-    ClaimFlag,
-    Evidence,
-    Verdict,
-)
-from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from annotations.claim_inputs import NewEvidence, NewFlag
+from annotations.claims import OPEN_STATES, Claim, ClaimFlag, Evidence, Verdict
+from annotations.errors import Conflict, ValidationError
 from annotations.inputs import NewAnnotation, Reattachment, TargetInput
 from annotations.models import Annotation
-from annotations.revisions import RevisionService
-from annotations.service import AnnotationService
-from corpus.models import IndexJob, utcnow
-from corpus.store import DocumentStore
-
-SORTS: dict[str, Any] = {
-    "newest": Claim.created_at.desc(),
-    "oldest": Claim.created_at.asc(),
-    "updated": Claim.updated_at.desc(),
-    "document": Claim.document_id.asc(),
-}
+from annotations.review_workflow import ReviewWorkflow
 
 
-@dataclass(frozen=True)
-class QueueFilter:
-    """What the review queue shows."""
-
-    state: str | None = None
-    document_id: str | None = None
-    claim_type: str | None = None
-    assignee: str | None = None  # a username, or "none" for unassigned
-    older_than_days: int | None = None
-    sort: str = "newest"
-
-
-class ReviewService:
+class ReviewService(ReviewWorkflow):
     """Claims and their workflow; the caller commits. Only reviewers move claims."""
-
-    def __init__(
-        self,
-        session: Session,
-        documents: DocumentStore,
-        annotations: AnnotationService,
-        accounts: AccountService,
-        clock: Callable[[], datetime] = utcnow,
-        max_quote: int = 5000,
-        revisions: RevisionService | None = None,
-    ) -> None:
-        self.session = session
-        self.documents = documents
-        self.annotations = annotations
-        self.accounts = accounts
-        self.clock = clock
-        self.max_quote = max_quote
-        self.revisions = revisions or RevisionService(session, documents, clock, max_quote)
-
-    # --- reading -------------------------------------------------------------------------
-
-    def get(self, claim_id: int) -> Claim:
-        """Return a claim or raise NotFound."""
-        claim = self.session.get(
-            Claim, claim_id, options=[selectinload(Claim.verdicts), selectinload(Claim.events)]
-        )
-        if claim is None:
-            raise NotFound(f"no claim {claim_id}")
-        return claim
-
-    def get_published(self, claim_id: int) -> Claim:
-        """Return a claim that has a published (or retracted) verdict, else NotFound."""
-        claim = self.get(claim_id)
-        if claim.state not in ("published", "correction", "retracted") or not any(
-            v.published_at for v in claim.verdicts
-        ):
-            raise NotFound(f"claim {claim_id} has no published verdict")
-        return claim
-
-    def for_document(self, document_id: str) -> list[Claim]:
-        """The document's claims (not rejected), in passage order."""
-        query = (
-            select(Claim)
-            .where(Claim.document_id == document_id, Claim.state != "rejected")
-            .order_by(Claim.start, Claim.id)
-            .options(selectinload(Claim.verdicts))
-        )
-        return list(self.session.scalars(query))
-
-    def published_for_document(self, document_id: str) -> list[Claim]:
-        """Claims of a document with a verdict in force, in passage order."""
-        return [c for c in self.for_document(document_id) if c.state in ("published", "correction")]
-
-    def queue(self, wanted: QueueFilter) -> tuple[list[Claim], dict[str, int]]:
-        """Claims matching the filter, sorted, and counts by state over the other filters."""
-        query = select(Claim).options(selectinload(Claim.assignee), selectinload(Claim.flags))
-        conditions = []
-        if wanted.document_id:
-            conditions.append(Claim.document_id == wanted.document_id)
-        if wanted.claim_type:
-            conditions.append(Claim.claim_type == wanted.claim_type)
-        if wanted.assignee == "none":
-            conditions.append(Claim.assignee_id.is_(None))
-        elif wanted.assignee:
-            user = self.accounts.find(wanted.assignee)
-            conditions.append(Claim.assignee_id == (user.id if user else -1))
-        if wanted.older_than_days is not None:
-            cutoff = self.clock() - timedelta(days=wanted.older_than_days)
-            conditions.append(Claim.created_at <= cutoff)
-        counts_query = select(Claim.state, func.count()).where(*conditions).group_by(Claim.state)
-        counts = {state: int(n) for state, n in self.session.execute(counts_query)}
-        if wanted.state:
-            conditions.append(Claim.state == wanted.state)
-        order = SORTS.get(wanted.sort, SORTS["newest"])
-        claims = list(self.session.scalars(query.where(*conditions).order_by(order, Claim.id)))
-        return claims, counts
-
-    def summary(self, document_id: str) -> dict[str, dict[str, int]]:
-        """Counts of a document's claims by state and by verdict in force."""
-        by_state: dict[str, int] = {}
-        by_verdict: dict[str, int] = {}
-        for claim in self.for_document(document_id):
-            by_state[claim.state] = by_state.get(claim.state, 0) + 1
-            verdict = claim.published_verdict
-            if verdict is not None:
-                label = verdict.scale.label
-                by_verdict[label] = by_verdict.get(label, 0) + 1
-        return {"state": by_state, "verdict": by_verdict}
-
-    def reviewers(self) -> list[User]:
-        """Everyone who may review, by name."""
-        query = select(User).where(User.role.in_(("reviewer", "admin"))).order_by(User.username)
-        return list(self.session.scalars(query))
-
-    def suggestions(self, document_id: str, limit: int = 40) -> list[Suggestion]:
-        """Sentences of the newest version ranked by check-worthiness, with their reasons."""
-        version = self.documents.get_version(document_id)
-        blocks = [(b.block_id, b.kind, b.start, b.end) for b in version.blocks]
-        return suggest_claims(version.text, blocks, limit=limit)
 
     # --- flagging ------------------------------------------------------------------------
 
@@ -270,88 +134,6 @@ class ReviewService:
             version.id,
         )
 
-    # --- the workflow --------------------------------------------------------------------
-
-    def move(self, claim_id: int, move: Move, actor: User) -> Claim:
-        """Apply one transition after checking role, version, order and its conditions."""
-        claim = self._for_reviewer(claim_id, actor, move.expected_version)
-        if (claim.state, move.to_state) not in TRANSITIONS:
-            allowed = sorted(to for frm, to in TRANSITIONS if frm == claim.state) or ["none"]
-            raise Conflict(
-                f"a claim cannot go from {claim.state!r} to {move.to_state!r}; "
-                f"from {claim.state!r} it can go to: {', '.join(allowed)}"
-            )
-        getattr(self, f"_to_{move.to_state}")(claim, move, actor)
-        self._log(claim, actor, claim.state, move.to_state, move.note)
-        claim.state = move.to_state
-        self._touch(claim)
-        return claim
-
-    def _to_accepted(self, claim: Claim, move: Move, actor: User) -> None:
-        claim.reject_reason = None
-        claim.duplicate_of_id = None
-
-    def _to_rejected(self, claim: Claim, move: Move, actor: User) -> None:
-        if move.reject_reason is None:
-            raise ValidationError("reject_reason", "say why the claim is rejected")
-        if move.reject_reason == "duplicate":
-            if move.duplicate_of is None or move.duplicate_of == claim.id:
-                raise ValidationError("duplicate_of", "name the other claim this one duplicates")
-            self.get(move.duplicate_of)
-        claim.reject_reason = move.reject_reason
-        claim.duplicate_of_id = move.duplicate_of if move.reject_reason == "duplicate" else None
-
-    def _to_flagged(self, claim: Claim, move: Move, actor: User) -> None:
-        claim.reject_reason = None
-        claim.duplicate_of_id = None
-
-    def _to_researching(self, claim: Claim, move: Move, actor: User) -> None:
-        assignee = self._reviewer(move.assignee) if move.assignee else (claim.assignee or actor)
-        claim.assignee = assignee
-
-    def _to_in_review(self, claim: Claim, move: Move, actor: User) -> None:
-        draft = claim.draft
-        if draft is None:
-            raise ValidationError("verdict", "save a draft verdict before sending it for review")
-        if claim.assignee_id not in (None, actor.id) and not actor.is_admin:
-            raise PermissionDenied("only the assigned reviewer sends their research for review")
-        claim.researcher = actor
-
-    def _to_approved(self, claim: Claim, move: Move, actor: User) -> None:
-        draft = claim.draft
-        if actor.id in (claim.researcher_id, draft.author_id if draft else None):
-            raise PermissionDenied("approval needs a reviewer other than the one who researched it")
-        self._check_publishable(claim)
-        assert draft is not None
-        draft.approved_by = actor
-
-    def _to_published(self, claim: Claim, move: Move, actor: User) -> None:
-        self._check_publishable(claim)
-        draft = claim.draft
-        assert draft is not None
-        now = self.clock()
-        for verdict in claim.verdicts:
-            if verdict.status == "published":
-                verdict.status, verdict.superseded_at = "superseded", now
-        draft.status, draft.published_at = "published", now
-
-    def _to_correction(self, claim: Claim, move: Move, actor: User) -> None:
-        if not move.note:
-            raise ValidationError("note", "say what needs correcting")
-        claim.assignee = actor
-        claim.researcher = None
-
-    def _to_retracted(self, claim: Claim, move: Move, actor: User) -> None:
-        if not move.note:
-            raise ValidationError("note", "say why the verdict is retracted")
-
-    def _check_publishable(self, claim: Claim) -> None:
-        draft = claim.draft
-        if draft is None or not draft.summary_markdown.strip():
-            raise ValidationError("verdict", "the verdict needs a summary")
-        if not claim.evidence:
-            raise ValidationError("evidence", "the verdict needs at least one evidence source")
-
     # --- research ------------------------------------------------------------------------
 
     def assign(self, claim_id: int, username: str, actor: User, expected: int | None) -> Claim:
@@ -458,42 +240,3 @@ class ReviewService:
         event.note = f"No longer kept on an earlier version: {outcome}."
         self._touch(claim)
         return claim
-
-    # --- helpers -------------------------------------------------------------------------
-
-    def _for_reviewer(self, claim_id: int, actor: User, expected: int | None) -> Claim:
-        if not actor.is_reviewer:
-            raise PermissionDenied("only reviewers can change claims")
-        claim = self.get(claim_id)
-        if expected is not None and expected != claim.lock_version:
-            raise Conflict(
-                f"claim {claim_id} was changed by someone else since you loaded it "
-                f"(version {expected}, now {claim.lock_version}); reload and try again"
-            )
-        return claim
-
-    def _reviewer(self, username: str) -> User:
-        user = self.accounts.find(username)
-        if user is None or not user.is_reviewer:
-            raise ValidationError("assignee", f"{username!r} is not a reviewer")
-        return user
-
-    def _touch(self, claim: Claim) -> None:
-        claim.updated_at = self.clock()
-        self.session.flush()
-        # the flagging annotations carry the claim's state and verdict in the search index
-        for flag in claim.flags:
-            if flag.annotation_id is not None:
-                self.session.add(IndexJob(key=f"annotation:{flag.annotation_id}"))
-
-    def _log(self, claim: Claim, actor: User, frm: str | None, to: str, note: str) -> ClaimEvent:
-        event = ClaimEvent(
-            claim_id=claim.id,
-            actor=actor,
-            at=self.clock(),
-            from_state=frm,
-            to_state=to,
-            note=note,
-        )
-        self.session.add(event)
-        return event

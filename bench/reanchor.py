@@ -19,7 +19,8 @@ import time
 from collections import Counter
 
 from annotations.anchoring import quote_context
-from annotations.reanchor import MIN_SCORE, NewAnchor, OffsetMap, OldAnchor, reanchor
+from annotations.offset_map import OffsetMap
+from annotations.reanchor import MIN_SCORE, NewAnchor, OldAnchor, reanchor
 from corpus.blocks import segment_document
 from corpus.shipped import shipped_documents
 

@@ -15,7 +15,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from annotations.accounts import ROLES, parse_credentials
 from annotations.errors import AnnotationsError
 from annotations.indexing import IndexSync
-from annotations.interchange import InterchangeService, parse_import_bytes
+from annotations.interchange import InterchangeService
+from annotations.interchange_parsing import parse_import_bytes
 from corpus.errors import CorpusError
 from corpus.importer import ImportOutcome
 from corpus.search import SearchIndex

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from annotations.errors import ValidationError
-from annotations.interchange import parse_import_bytes
+from annotations.interchange_parsing import parse_import_bytes
 from annotations.models import Annotation
 from annotations.presenters import digest_entries, to_collection, to_csv, to_markdown
 from reader.api.annotation import base_url, ld_response

@@ -28,7 +28,7 @@ from annotations.claimreview import claim_review, evidence_by_stance, report_mar
 from annotations.claims import CLAIM_TYPES, RATINGS, REJECT_REASONS, STATES, TRANSITIONS, Claim
 from annotations.errors import ValidationError
 from annotations.inputs import parse_reattachment
-from annotations.review import QueueFilter
+from annotations.review_queries import QueueFilter
 from annotations.revisions import placement
 from reader.api.claims import claim_state
 from reader.errors import wants_json

@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from annotations.checkworthy import (
-    Suggestion,
-    find_entities,
-    score_sentence,
-    split_sentences,
-    suggest_claims,
-)
+from annotations.checkworthy import Suggestion, score_sentence, suggest_claims
 from annotations.checkworthy_eval import base_rate, load_labels, precision_at, recall_at
+from annotations.named_entities import find_entities
+from annotations.sentences import split_sentences
 from corpus.blocks import Segmentation, segment_document
 from corpus.shipped import shipped_documents
 

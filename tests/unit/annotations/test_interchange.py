@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from annotations.accounts import AccountService, User
 from annotations.errors import NotFound, ValidationError
 from annotations.groups import GroupService
-from annotations.interchange import (
+from annotations.interchange import InterchangeService
+from annotations.interchange_parsing import (
     ImportItem,
-    InterchangeService,
     ItemOutcome,
     parse_import,
     parse_import_bytes,

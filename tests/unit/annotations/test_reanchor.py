@@ -35,13 +35,8 @@ from typing import Any
 import pytest
 
 from annotations.anchoring import is_grapheme_boundary, quote_context
-from annotations.reanchor import (
-    MIN_SCORE,
-    NewAnchor,
-    OffsetMap,
-    OldAnchor,
-    reanchor,
-)
+from annotations.offset_map import OffsetMap
+from annotations.reanchor import MIN_SCORE, NewAnchor, OldAnchor, reanchor
 from corpus.blocks import segment_document
 
 ROOT = Path(__file__).resolve().parents[3]

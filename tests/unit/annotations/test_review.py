@@ -16,7 +16,8 @@ from annotations.claimreview import claim_review, report_markdown
 from annotations.claims import STATES, TRANSITIONS, Claim, ClaimEvent
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from annotations.inputs import NewAnnotation, Reattachment, TargetInput
-from annotations.review import QueueFilter, ReviewService
+from annotations.review import ReviewService
+from annotations.review_queries import QueueFilter
 from annotations.service import AnnotationService
 from corpus.store import DocumentStore
 from tests.factories import FAST_HASHER, SAMPLE_TEXT, import_text, make_user
