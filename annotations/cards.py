@@ -7,12 +7,12 @@ every label the template shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from annotations.accounts import User
@@ -179,13 +179,20 @@ def _card(row: Any, tags: tuple[str, ...], sources: tuple[SourceLine, ...]) -> C
 
 
 def card_threads(
-    session: Session, condition: ColumnElement[bool], version_id: int | None = None
+    session: Session,
+    condition: ColumnElement[bool],
+    version_id: int | None = None,
+    outline: bool = False,
 ) -> list[CardThread]:
-    """The threads of the annotations matching condition, as cards, in document order."""
+    """The threads of the annotations matching condition, as cards, in document order.
+
+    outline: cards without bodies, tags and sources (with_details() reads them for the threads
+    a page shows; a busy document's panel shows one window of its threads).
+    """
     return [
         CardThread(root, replies)
         for root, replies in thread(
-            flat_cards(session, condition, version_id),
+            flat_cards(session, condition, version_id, outline),
             key=lambda c: c.id,
             parent=lambda c: c.parent_id,
             root_order=lambda c: (c.start or 0, -(c.end or 0), c.created_iso),
@@ -194,9 +201,12 @@ def card_threads(
 
 
 def flat_cards(
-    session: Session, condition: ColumnElement[bool], version_id: int | None = None
+    session: Session,
+    condition: ColumnElement[bool],
+    version_id: int | None = None,
+    outline: bool = False,
 ) -> list[Card]:
-    """The annotations matching condition as cards, oldest first.
+    """The annotations matching condition as cards, oldest first (outline: see card_threads).
 
     With version_id, positions and quotes are those of the annotations' anchors on that version
     (an older version shows its annotations where they were then); without, the current ones.
@@ -219,7 +229,7 @@ def flat_cards(
             Annotation.parent_id,
             located[2].label("exact"),
             located[3].label("anchor_state"),
-            Annotation.body_html,
+            literal("").label("body_html") if outline else Annotation.body_html,
             Annotation.created_at,
             Annotation.revision,
             Annotation.deleted_at,
@@ -239,14 +249,47 @@ def flat_cards(
             anchor, (anchor.annotation_id == Annotation.id) & (anchor.version_id == version_id)
         )
     rows = session.execute(query).all()
+    if outline:
+        return [_card(r, (), ()) for r in rows]
     ids = select(Annotation.id).where(condition).scalar_subquery()
+    tags = _tags(session, ids)
+    sources = _sources(session, ids)
+    return [_card(r, tuple(tags.get(r.id, ())), tuple(sources.get(r.id, ()))) for r in rows]
+
+
+def with_details(session: Session, threads: Sequence[CardThread]) -> list[CardThread]:
+    """Outline threads with their cards' bodies, tags and sources read in."""
+    ids = [card.id for t in threads for card in (t.root, *(reply for _, reply in t.replies))]
+    if not ids:
+        return list(threads)
+    bodies: dict[str, str] = {}
+    for annotation_id, body in session.execute(
+        select(Annotation.id, Annotation.body_html).where(Annotation.id.in_(ids))
+    ):
+        bodies[annotation_id] = body
+    tags = _tags(session, ids)
+    sources = _sources(session, ids)
+
+    def full(card: Card) -> Card:
+        if card.is_deleted:  # a tombstone shows none of them
+            return card
+        return replace(
+            card,
+            body_html=bodies.get(card.id, ""),
+            tags=tuple(tags.get(card.id, ())),
+            sources=tuple(sources.get(card.id, ())),
+        )
+
+    return [CardThread(full(t.root), [(d, full(r)) for d, r in t.replies]) for t in threads]
+
+
+def _tags(session: Session, ids: Any) -> dict[str, list[str]]:
     tags: dict[str, list[str]] = {}
     for annotation_id, name in session.execute(
         select(Tag.annotation_id, Tag.name).where(Tag.annotation_id.in_(ids)).order_by(Tag.position)
     ):
         tags.setdefault(annotation_id, []).append(name)
-    sources = _sources(session, ids)
-    return [_card(r, tuple(tags.get(r.id, ())), tuple(sources.get(r.id, ()))) for r in rows]
+    return tags
 
 
 def _sources(session: Session, ids: Any) -> dict[str, list[SourceLine]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from annotations.accounts import User
 from annotations.anchoring import anchor_quote
 from annotations.anchors import AnchorRecord
-from annotations.cards import Card, CardThread, card_threads, flat_cards, thread
+from annotations.cards import Card, CardThread, card_threads, flat_cards, thread, with_details
 from annotations.citations import SourceInput
 from annotations.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from annotations.inputs import AnnotationEdit, NewAnnotation
@@ -111,12 +111,20 @@ class AnnotationService:
         return [Thread(root, replies) for root, replies in grouped]
 
     def cards(
-        self, document_id: str, viewer: User | None, version_id: int | None = None
+        self,
+        document_id: str,
+        viewer: User | None,
+        version_id: int | None = None,
+        outline: bool = False,
     ) -> list[CardThread]:
-        """The visible threads of a document as plain cards (placed on version_id if given)."""
+        """A document's visible threads as plain cards (on version_id; outline: see cards.py)."""
         condition = visible_condition(viewer, self.group_ids(viewer))
         document = condition & (Annotation.document_id == document_id)
-        return card_threads(self.session, document, version_id)
+        return card_threads(self.session, document, version_id, outline)
+
+    def with_details(self, threads: Sequence[CardThread]) -> list[CardThread]:
+        """Outline threads (from cards(outline=True)) with their bodies, tags and sources."""
+        return with_details(self.session, threads)
 
     def card(self, annotation_id: str, viewer: User | None) -> Card:
         """One visible annotation as a card (NotFound otherwise)."""

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 6_000_000,
     # Annotations per page of an AnnotationCollection (at most 1000).
     "ANNOTATION_PAGE_SIZE": 100,
+    # Threads the reading view's panel shows at once; more load a window at a time.
+    "PANEL_THREADS": 100,
     # Longest passage (in characters) one annotation may quote.
     "MAX_QUOTE_LENGTH": 5000,
     # The Whoosh index folder (default: <instance>/index) and how long a writer waits for its lock.
@@ -57,6 +59,7 @@ ENV_KEYS: dict[str, type] = {
     "MAX_CONTENT_LENGTH": int,
     "MAX_QUOTE_LENGTH": int,
     "ANNOTATION_PAGE_SIZE": int,
+    "PANEL_THREADS": int,
     "SEARCH_INDEX_DIR": str,
     "SEARCH_WRITE_TIMEOUT": float,
     "SEARCH_MAX_QUERY_LENGTH": int,
@@ -107,6 +110,8 @@ def check_config(config: dict[str, Any]) -> None:
     """Fail fast on configuration that is unsafe outside development and tests."""
     if config.get("PASSWORD_HASH_PROFILE") != "default" and not config.get("TESTING"):
         raise RuntimeError("PASSWORD_HASH_PROFILE other than 'default' is for tests only")
+    if int(config.get("PANEL_THREADS", 1)) < 1:
+        raise RuntimeError("PANEL_THREADS must be at least 1")
     relaxed = config.get("TESTING") or config.get("ENV_NAME") == "development"
     if not relaxed and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
         raise RuntimeError(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from annotations.accounts import User
 from annotations.cards import CardThread
 from annotations.claims import Claim
+from annotations.errors import NotFound, ValidationError
 from annotations.models import Group
 from annotations.revisions import word_diff
+from annotations.thread_windows import ThreadWindow, highlight_marks, window_around, window_at
 from corpus.errors import DocumentNotFound
 from corpus.presenters import ReadingView, reading_view
 from reader.wiring import services
@@ -30,6 +33,16 @@ def requested_version(name: str = "version") -> int | None:
     return int(raw)
 
 
+def requested_start(name: str) -> int:
+    """The thread number in query parameter name (?threads=N), 0 when absent."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return 0
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise ValidationError(name, f"must be a whole number of threads, not {raw!r}")
+    return int(raw)
+
+
 @bp.get("/")
 def index() -> str:
     """List the corpus."""
@@ -40,7 +53,8 @@ def index() -> str:
 class Panel:
     """The annotation panel beside a document, for one viewer."""
 
-    threads: list[CardThread]
+    window: ThreadWindow  # the threads shown; the rest come a window at a time
+    highlights: list[tuple[str, str, int, int, str]]  # every placed thread's, for the text
     count: int
     groups: list[Group]
     default_visibility: str
@@ -55,17 +69,25 @@ class Panel:
 
 
 def build_panel(
-    doc_id: str, view: ReadingView, viewer: User | None, version_id: int, is_latest: bool
+    doc_id: str,
+    view: ReadingView,
+    viewer: User | None,
+    version_id: int,
+    is_latest: bool,
+    threads_start: int = 0,
 ) -> Panel:
     """Gather the threads, claims, counts and editor choices the viewer may see."""
     svc = services()
-    every = svc.annotations.cards(doc_id, viewer, None if is_latest else version_id)
+    # Outlines of every thread (for the highlights); the details of those shown only.
+    every = svc.annotations.cards(doc_id, viewer, None if is_latest else version_id, outline=True)
     placed = [t for t in every if not t.root.is_orphaned]
     # Only the newest version has orphans; an older one simply lacks what came later.
     orphaned = [t for t in every if t.root.is_orphaned] if is_latest else []
+    orphaned = svc.annotations.with_details(orphaned)
     claims = svc.review.for_document(doc_id) if is_latest else []
     panel = Panel(
-        placed,
+        detailed(window_at(placed, threads_start, panel_size())),
+        highlight_marks(placed),
         svc.annotations.count_for_document(doc_id, viewer),
         [],
         "private",
@@ -77,14 +99,29 @@ def build_panel(
         homes=svc.revisions.anchored_versions([t.root.id for t in orphaned]),
         orphaned_claims=svc.review.orphans(doc_id, viewer) if is_latest else [],
     )
-    changed = [t.root for t in placed if t.root.anchor_state == "changed"]
-    originals = svc.revisions.original_quotes([c.id for c in changed])
-    panel.diffs = {c.id: word_diff(originals.get(c.id, ""), c.exact) for c in changed}
+    panel.diffs = quote_diffs(panel.window.threads)
     if viewer is not None:
         visibility, group_id = svc.annotations.default_audience(viewer, "commenting")
         panel.default_visibility = f"group:{group_id}" if visibility == "group" else visibility
         panel.groups = svc.groups.for_user(viewer)
     return panel
+
+
+def detailed(window: ThreadWindow) -> ThreadWindow:
+    """The window with its cards' bodies, tags and sources (read for these threads only)."""
+    return replace(window, threads=services().annotations.with_details(window.threads))
+
+
+def panel_size() -> int:
+    """Threads in one window of the panel (PANEL_THREADS)."""
+    return int(current_app.config["PANEL_THREADS"])
+
+
+def quote_diffs(threads: Sequence[CardThread]) -> dict[str, str]:
+    """Word diffs of the roots whose quoted words changed since they were made."""
+    changed = [t.root for t in threads if t.root.anchor_state == "changed"]
+    originals = services().revisions.original_quotes([c.id for c in changed])
+    return {c.id: word_diff(originals.get(c.id, ""), c.exact) for c in changed}
 
 
 def claims_by_block(view: ReadingView, claims: list[Claim]) -> dict[str, list[Claim]]:
@@ -118,10 +155,41 @@ def document(doc_id: str) -> str:
     version = store.get_version(doc_id, requested_version())
     view = reading_view(version, store.count_versions(doc_id))
     viewer = current_viewer()
-    panel = build_panel(doc_id, view, viewer, version.id, view.version == view.versions)
+    is_latest = view.version == view.versions
+    start = requested_start("threads")
+    panel = build_panel(doc_id, view, viewer, version.id, is_latest, start)
     return render_template(
         "library/document.html", view=view, panel=panel, viewer=viewer, search_within=doc_id
     )
+
+
+@bp.get("/documents/<doc_id>/threads")
+def threads(doc_id: str) -> str:
+    """One window of the panel's threads (?threads=N, or ?around=<annotation id>), as HTML."""
+    store = services().documents
+    version = store.get_version(doc_id, requested_version())
+    shown = version.number != store.count_versions(doc_id)  # an older version: its own anchors
+    window = thread_window(doc_id, version.id if shown else None, request.args.get("around"))
+    return render_template(
+        "notes/_threads.html",
+        window=window,
+        diffs=quote_diffs(window.threads),
+        viewer=current_viewer(),
+        doc_id=doc_id,
+        version=version.number if shown else None,
+    )
+
+
+def thread_window(doc_id: str, version_id: int | None, around: str | None) -> ThreadWindow:
+    """The window of placed threads at ?threads=N, or the one holding annotation `around`."""
+    every = services().annotations.cards(doc_id, current_viewer(), version_id, outline=True)
+    placed = [t for t in every if not t.root.is_orphaned]
+    if around is None:
+        return detailed(window_at(placed, requested_start("threads"), panel_size()))
+    found = window_around(placed, around, panel_size())
+    if found is None:
+        raise NotFound(f"no annotation {around!r} among this document's placed threads")
+    return detailed(found)
 
 
 @bp.get("/documents/<doc_id>/original")

@@ -16,7 +16,6 @@
   const user = article.dataset.user || null;
   const isOldVersion = article.dataset.oldVersion === "true";
   const MOTIVATION_KIND = { commenting: "comment", highlighting: "highlight", assessing: "claim", questioning: "question" };
-  const KIND_LABEL = { comment: "Comment", highlight: "Highlight", claim: "Flagged claim", question: "Question" };
   const CONTEXT = 32;
   const NARROW = window.matchMedia("(max-width: 62.5rem)");
   const graphemes = "Segmenter" in Intl ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
@@ -271,20 +270,6 @@
 
   /* ---------------------------------------------------------------- highlights */
 
-  function rootCards() {
-    if (!panel) return [];
-    return Array.from(panel.querySelectorAll("article.annotation[data-start][data-end]")).filter(
-      (card) => !card.classList.contains("is-deleted")
-    );
-  }
-
-  function cardLabel(card) {
-    const kind = card.dataset.kind;
-    const author = card.querySelector(".author");
-    const label = kind === "claim" ? "Flagged claim" : KIND_LABEL[kind] || "Annotation";
-    return author ? `${label} by ${author.textContent.trim()}` : label;
-  }
-
   /** A function mapping a code-point offset of `text` to UTF-16 units, as u16Offset does. */
   function u16Mapper(text) {
     let table = null; // table[n]: the UTF-16 offset of code point n, if any surrogates
@@ -316,16 +301,12 @@
     return lo;
   }
 
-  /** The root annotations as notes, in panel order, plus what drawing needs to find them fast. */
+  /** The placed root annotations as notes, in panel order, plus what drawing needs to find them
+   * fast. From the panel's list of every thread's words: the panel itself shows one window. */
   function collectNotes() {
-    const notes = rootCards().map((card, index) => ({
-      index,
-      id: card.dataset.annotation,
-      kind: card.dataset.kind,
-      start: Number(card.dataset.start),
-      end: Number(card.dataset.end),
-      label: cardLabel(card),
-    }));
+    const data = document.getElementById("highlight-data");
+    const rows = data ? JSON.parse(data.textContent) : [];
+    const notes = rows.map(([id, kind, start, end, label], index) => ({ index, id, kind, start, end, label }));
     // Sorted by start: any note overlapping [s, e) starts in [s - longest, e).
     const byStart = notes
       .filter((n) => n.end > n.start)
@@ -431,10 +412,76 @@
         if (seen.has(id)) continue;
         seen.add(id);
         mark.tabIndex = 0;
-        const described = mark.getAttribute("aria-describedby");
-        mark.setAttribute("aria-describedby", `${described ? described + " " : ""}annotation-${id}-head`);
+        mark.dataset.starts = `${mark.dataset.starts ? mark.dataset.starts + " " : ""}${id}`;
       }
     }
+    describeMarks();
+  }
+
+  /** Point each annotation's first mark at its card's heading, for the cards the panel holds. */
+  function describeMarks() {
+    for (const mark of article.querySelectorAll("mark.hl[data-starts]")) {
+      const heads = mark.dataset.starts
+        .split(" ")
+        .map((id) => `annotation-${id}-head`)
+        .filter((head) => document.getElementById(head));
+      if (heads.length) mark.setAttribute("aria-describedby", heads.join(" "));
+      else mark.removeAttribute("aria-describedby");
+    }
+  }
+
+  /* ---------------------------------------------------------------- the panel's windows */
+
+  const threadWindow = () => document.getElementById("thread-window");
+
+  /** Fetch a window of threads (the panel's HTML for them) from the server. */
+  async function fetchWindow(params) {
+    const shown = threadWindow();
+    if (!shown) return null;
+    const url = new URL(shown.dataset.url, location.href);
+    Object.entries(params).forEach(([key, value]) => url.searchParams.set(key, value));
+    const response = await fetch(url, { headers: { Accept: "text/html" } });
+    if (!response.ok) return null;
+    const holder = document.createElement("template");
+    holder.innerHTML = await response.text();
+    return holder.content.querySelector(".thread-window");
+  }
+
+  /** Show more threads: the window at start, put before or after those shown. */
+  async function loadMore(link) {
+    link.setAttribute("aria-disabled", "true");
+    const loaded = await fetchWindow({ threads: link.dataset.threadsStart });
+    const shown = threadWindow();
+    if (!loaded || !shown) {
+      link.removeAttribute("aria-disabled");
+      return;
+    }
+    const list = shown.querySelector("ol.threads");
+    const items = Array.from(loaded.querySelector("ol.threads").children);
+    const before = link.dataset.threadsPlace === "before";
+    const nav = loaded.querySelector(before ? ".threads-earlier" : ".threads-later");
+    const first = items[0] && items[0].querySelector("article.annotation");
+    if (before) {
+      list.prepend(...items);
+      shown.dataset.start = loaded.dataset.start;
+    } else {
+      list.append(...items);
+      shown.dataset.end = loaded.dataset.end;
+    }
+    link.closest(".threads-more").replaceWith(...(nav ? [nav] : []));
+    describeMarks();
+    if (first) focusCard(first); // where the reader goes on from
+  }
+
+  /** The card of an annotation, fetching the window of threads that holds it if need be. */
+  async function ensureCard(aid) {
+    const card = document.getElementById(`annotation-${aid}`);
+    if (card || !threadWindow()) return card;
+    const loaded = await fetchWindow({ around: aid });
+    if (!loaded) return null;
+    threadWindow().replaceWith(loaded);
+    describeMarks();
+    return document.getElementById(`annotation-${aid}`);
   }
 
   function textNodes(root) {
@@ -522,7 +569,7 @@
     const index = focused ? ids.indexOf(focused.dataset.annotation) : -1;
     const aid = ids[(index + 1) % ids.length];
     activateHighlight(aid, false);
-    focusCard(document.getElementById(`annotation-${aid}`), { scrollPage: NARROW.matches });
+    ensureCard(aid).then((card) => focusCard(card, { scrollPage: NARROW.matches }));
   }
 
   function showFromHash() {
@@ -534,7 +581,11 @@
     const match = /^#annotation-([0-9a-f]+)$/.exec(location.hash);
     if (!match) return;
     const card = document.getElementById(`annotation-${match[1]}`);
-    if (!card) return;
+    if (!card) {
+      // Outside the window of threads shown: fetch the one holding it, then show it.
+      ensureCard(match[1]).then((found) => found && showFromHash());
+      return;
+    }
     const collapsed = card.closest("details:not([open])");
     if (collapsed) collapsed.open = true; // e.g. "Kept on an earlier version"
     const root = rootOf(card);
@@ -1212,6 +1263,12 @@
 
   if (panel) {
     panel.addEventListener("click", (event) => {
+      const more = event.target.closest("a[data-threads-start]");
+      if (more) {
+        event.preventDefault();
+        if (more.getAttribute("aria-disabled") !== "true") loadMore(more);
+        return;
+      }
       const reattach = event.target.closest("[data-reattach]");
       if (reattach) {
         event.preventDefault();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from flask import Flask
@@ -36,9 +37,18 @@ XSS = [
 
 
 def _no_injection(html: str) -> None:
-    """Assert a page has no script elements or handlers except the app's own script files."""
+    """Assert a page has no script elements or handlers except the app's own script files.
+
+    A JSON data block (never run) is allowed when nothing in it could end it or open a tag.
+    """
+    for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S):
+        assert "<" not in block, block
+        assert ">" not in block, block
+        json.loads(block)
     for tag, attrs in audit(html).tags:
-        if tag == "script":
+        if tag == "script" and attrs.get("type") == "application/json":
+            assert "src" not in attrs, attrs
+        elif tag == "script":
             assert attrs.get("src", "").startswith("/static/"), attrs
         assert tag not in {"iframe", "object", "embed", "svg", "img"}, (tag, attrs)
         for name, value in attrs.items():
