@@ -75,6 +75,7 @@ def build_panel(
     version_id: int,
     is_latest: bool,
     threads_start: int = 0,
+    around: str | None = None,
 ) -> Panel:
     """Gather the threads, claims, counts and editor choices the viewer may see."""
     svc = services()
@@ -86,7 +87,10 @@ def build_panel(
     orphaned = svc.annotations.with_details(orphaned)
     claims = svc.review.for_document(doc_id) if is_latest else []
     panel = Panel(
-        detailed(window_at(placed, threads_start, panel_size())),
+        detailed(
+            (window_around(placed, around, panel_size()) if around else None)
+            or window_at(placed, threads_start, panel_size())
+        ),
         highlight_marks(placed),
         svc.annotations.count_for_document(doc_id, viewer),
         [],
@@ -157,7 +161,9 @@ def document(doc_id: str) -> str:
     viewer = current_viewer()
     is_latest = view.version == view.versions
     start = requested_start("threads")
-    panel = build_panel(doc_id, view, viewer, version.id, is_latest, start)
+    # ?around=<annotation id>: the window holding it (links from search work without script)
+    around = request.args.get("around")
+    panel = build_panel(doc_id, view, viewer, version.id, is_latest, start, around)
     return render_template(
         "library/document.html", view=view, panel=panel, viewer=viewer, search_within=doc_id
     )

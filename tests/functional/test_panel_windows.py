@@ -133,3 +133,20 @@ def test_a_panel_window_of_no_threads_is_refused_at_start(monkeypatch: pytest.Mo
     monkeypatch.setenv("READER_PANEL_THREADS", "0")
     with pytest.raises(RuntimeError, match="PANEL_THREADS must be at least 1"):
         create_app({"DATABASE_URL": "sqlite://", "TESTING": True})
+
+
+def test_links_from_search_open_the_window_holding_the_annotation(notes: tuple) -> None:
+    alice, ids = notes
+    page = alice.get(f"/documents/{SEED_ID}", query_string={"around": ids[7]}).text
+    assert _shown(page) == ids[6:]
+    # an annotation no longer there (or never there) leaves the first window
+    gone = alice.get(f"/documents/{SEED_ID}", query_string={"around": "0" * 16})
+    assert gone.status_code == 200
+    assert _shown(gone.text) == ids[:SIZE]
+    results = alice.get("/search", query_string={"q": "note type:annotation"}).text
+    links = re.findall(r'href="([^"]*around=[0-9a-f]+#annotation-[0-9a-f]+)"', results)
+    assert len(links) == NOTES
+    for link in links:
+        aid = link.rsplit("#annotation-", 1)[1]
+        assert f"around={aid}" in link
+        assert aid in _shown(alice.get(link.split("#")[0].replace("&amp;", "&")).text)
