@@ -313,6 +313,23 @@ def test_public_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: Sce
     audit.check()
 
 
+def test_panel_windows_pass_axe(
+    audit_context: Any, audit: Auditor, scenario: Scenario, seeded: Flask
+) -> None:
+    seeded.config["PANEL_THREADS"] = 1  # the scenario's threads, one window each
+    page = audit_context("alice")
+    visit(page, f"/documents/{SEED_ID}")
+    expect(page.locator(".threads-later a")).to_be_visible()
+    audit(page, "reading view, the first window of threads")
+    page.locator(".threads-later a").click()
+    expect(page.locator("#threads > li.thread")).to_have_count(2)
+    audit(page, "reading view, a window shown more")
+    visit(page, f"/documents/{SEED_ID}?threads=2")
+    expect(page.locator(".threads-earlier a")).to_be_visible()
+    audit(page, "reading view, a later window")
+    audit.check()
+
+
 def test_member_pages_pass_axe(audit_context: Any, audit: Auditor, scenario: Scenario) -> None:
     page = audit_context("alice")
     visit(page, f"/documents/{SEED_ID}")
