@@ -450,10 +450,19 @@
   /** Show more threads: the window at start, put before or after those shown. */
   async function loadMore(link) {
     link.setAttribute("aria-disabled", "true");
-    const loaded = await fetchWindow({ threads: link.dataset.threadsStart });
+    const loaded = await fetchWindow({ threads: link.dataset.threadsStart }).catch(() => null);
     const shown = threadWindow();
     if (!loaded || !shown) {
       link.removeAttribute("aria-disabled");
+      const place = link.closest(".threads-more");
+      let note = place.querySelector(".threads-error");
+      if (!note) {
+        note = document.createElement("span");
+        note.className = "threads-error";
+        note.setAttribute("role", "status");
+        place.append(note);
+      }
+      note.textContent = "Those annotations could not be loaded. Try again.";
       return;
     }
     const list = shown.querySelector("ol.threads");
@@ -477,7 +486,7 @@
   async function ensureCard(aid) {
     const card = document.getElementById(`annotation-${aid}`);
     if (card || !threadWindow()) return card;
-    const loaded = await fetchWindow({ around: aid });
+    const loaded = await fetchWindow({ around: aid }).catch(() => null);
     if (!loaded) return null;
     threadWindow().replaceWith(loaded);
     describeMarks();

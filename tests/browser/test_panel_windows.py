@@ -96,3 +96,15 @@ def test_without_script_the_links_page_through_the_windows(
         assert "threads=3" in plain.url
     finally:
         context.close()
+
+
+def test_a_window_that_fails_to_load_says_so(page: Page, notes: list[str]) -> None:
+    page.route("**/threads?*", lambda route: route.fulfill(status=503, body="busy"))
+    page.locator(".threads-later a").click()
+    expect(page.locator(".threads-error")).to_have_text(
+        "Those annotations could not be loaded. Try again."
+    )
+    assert roots(page) == notes[:SIZE]
+    page.unroute("**/threads?*")
+    page.locator(".threads-later a").click()
+    expect(page.locator(f"#annotation-{notes[3]}")).to_be_focused()
