@@ -54,8 +54,7 @@ class Card:
     kind: str
     author: str
     author_id: int
-    created_iso: str
-    created_label: str
+    created: datetime  # UTC
     visibility: str
     audience_label: str
     start: int | None
@@ -76,6 +75,16 @@ class Card:
     def is_orphaned(self) -> bool:
         """True when the quoted words are gone from the version shown."""
         return self.parent_id is None and (self.anchor_state == "orphaned" or self.start is None)
+
+    @property
+    def created_iso(self) -> str:
+        """When it was made, as a machine reads it (computed when shown: most cards are not)."""
+        return self.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @property
+    def created_label(self) -> str:
+        """When it was made, as a person reads it."""
+        return self.created.strftime("%-d %b %Y, %H:%M")
 
     @property
     def kind_label(self) -> str:
@@ -149,15 +158,13 @@ def _quote(exact: str | None) -> str:
 
 
 def _card(row: Any, tags: tuple[str, ...], sources: tuple[SourceLine, ...]) -> Card:
-    created = _utc(row.created_at)
     deleted = row.deleted_at is not None
     return Card(
         id=row.id,
         kind=KIND_OF_MOTIVATION[row.motivation],
         author=row.username,
         author_id=row.author_id,
-        created_iso=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        created_label=created.strftime("%-d %b %Y, %H:%M"),
+        created=_utc(row.created_at),
         visibility=row.visibility,
         audience_label=_audience(row.visibility, row.group_name),
         start=row.start,
@@ -195,7 +202,7 @@ def card_threads(
             flat_cards(session, condition, version_id, outline),
             key=lambda c: c.id,
             parent=lambda c: c.parent_id,
-            root_order=lambda c: (c.start or 0, -(c.end or 0), c.created_iso),
+            root_order=lambda c: (c.start or 0, -(c.end or 0), c.created),
         )
     ]
 

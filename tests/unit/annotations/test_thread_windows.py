@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,8 +15,7 @@ BASE = Card(
     kind="comment",
     author="alice",
     author_id=1,
-    created_iso="2026-01-01T00:00:00Z",
-    created_label="1 Jan 2026, 00:00",
+    created=datetime(2026, 1, 1, tzinfo=UTC),
     visibility="public",
     audience_label="Public",
     start=0,
