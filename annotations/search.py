@@ -165,8 +165,9 @@ class SearchService:
         unknown: list[tuple[int, Word]] = []  # (position in must, the word)
         for position, group in enumerate(parsed.must):
             word = group[0]
-            alone = replace(parsed, must=(group,))
-            if len(group) == 1 and isinstance(word, Word) and not self._finds(alone, audience):
+            if len(group) != 1 or not isinstance(word, Word):
+                continue
+            if not self._finds(replace(parsed, must=(group,)), audience):  # the word alone
                 unknown.append((position, word))
         if not unknown:
             return []

@@ -174,24 +174,27 @@ def threads(doc_id: str) -> str:
     """One window of the panel's threads (?threads=N, or ?around=<annotation id>), as HTML."""
     store = services().documents
     version = store.get_version(doc_id, requested_version())
-    shown = version.number != store.count_versions(doc_id)  # an older version: its own anchors
-    window = thread_window(doc_id, version.id if shown else None, request.args.get("around"))
+    older = version.number != store.count_versions(doc_id)  # an older version: its own anchors
+    start, around = requested_start("threads"), request.args.get("around")
+    window = thread_window(doc_id, version.id if older else None, start, around)
     return render_template(
         "notes/_threads.html",
         window=window,
         diffs=quote_diffs(window.threads),
         viewer=current_viewer(),
         doc_id=doc_id,
-        version=version.number if shown else None,
+        version=version.number if older else None,
     )
 
 
-def thread_window(doc_id: str, version_id: int | None, around: str | None) -> ThreadWindow:
-    """The window of placed threads at ?threads=N, or the one holding annotation `around`."""
+def thread_window(
+    doc_id: str, version_id: int | None, start: int, around: str | None
+) -> ThreadWindow:
+    """The window of placed threads at start, or the one holding annotation `around`."""
     every = services().annotations.cards(doc_id, current_viewer(), version_id, outline=True)
     placed = [t for t in every if not t.root.is_orphaned]
     if around is None:
-        return detailed(window_at(placed, requested_start("threads"), panel_size()))
+        return detailed(window_at(placed, start, panel_size()))
     found = window_around(placed, around, panel_size())
     if found is None:
         raise NotFound(f"no annotation {around!r} among this document's placed threads")
